@@ -1,0 +1,15 @@
+/**
+ * Block devices: the contract every layer above is tested against (DESIGN.md section 2).
+ *
+ * <p>Owns: {@link io.keelfs.block.BlockDevice} and its implementations over image files
+ * ({@link io.keelfs.block.FileBlockDevice}), memory ({@link io.keelfs.block.MemoryBlockDevice}),
+ * crash simulation ({@link io.keelfs.block.CrashSimDevice}) and fault injection
+ * ({@link io.keelfs.block.FaultDevice}). Semantics are a disk with a volatile write cache:
+ * a completed write may be lost by a crash until a later flush completes, unless written FUA.
+ *
+ * <p>May call: the JDK, Guava, jnr-ffi (hole punching). Must not call: any other keelfs package.
+ *
+ * <p>Threading: every device is safe for concurrent use; concurrent overlapping writes leave
+ * the overlapped blocks holding one of the written contents, unspecified which.
+ */
+package io.keelfs.block;
