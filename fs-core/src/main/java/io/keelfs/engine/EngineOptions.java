@@ -1,0 +1,58 @@
+package io.keelfs.engine;
+
+/**
+ * How an engine is opened.
+ *
+ * @param readOnly no writes at all: no replay is written back, no superblock update
+ * @param allowJournalTruncation replay up to the last good entry even when a later flushed entry
+ *     is unreachable (fsck --repair); otherwise such a journal refuses to open
+ * @param nodeCacheBytesMax bound of the clean btree node cache
+ * @param keyCacheBytesMax bound of each cached btree's clean key-cache entries
+ * @param checkpointJournalFill journal fill ratio above which an update first checkpoints
+ * @param checkpointIntervalMs background checkpoint period; 0 turns the thread off (tests)
+ * @param hooks test hooks
+ */
+public record EngineOptions(
+        boolean readOnly, boolean allowJournalTruncation, long nodeCacheBytesMax,
+        long keyCacheBytesMax, double checkpointJournalFill, long checkpointIntervalMs,
+        EngineHooks hooks) {
+    public static final long NODE_CACHE_BYTES_DEFAULT = 64L << 20;
+    public static final long KEY_CACHE_BYTES_DEFAULT = 16L << 20;
+
+    public EngineOptions {
+        if (checkpointJournalFill <= 0 || checkpointJournalFill >= 1) {
+            throw new IllegalArgumentException("checkpoint journal fill " + checkpointJournalFill
+                    + " not in (0, 1)");
+        }
+    }
+
+    public static EngineOptions defaults() {
+        return new EngineOptions(false, false, NODE_CACHE_BYTES_DEFAULT, KEY_CACHE_BYTES_DEFAULT,
+                0.5, 5_000, EngineHooks.NONE);
+    }
+
+    public EngineOptions withReadOnly(boolean value) {
+        return new EngineOptions(value, allowJournalTruncation, nodeCacheBytesMax,
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks);
+    }
+
+    public EngineOptions withHooks(EngineHooks value) {
+        return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, value);
+    }
+
+    public EngineOptions withCheckpointIntervalMs(long value) {
+        return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
+                keyCacheBytesMax, checkpointJournalFill, value, hooks);
+    }
+
+    public EngineOptions withNodeCacheBytesMax(long value) {
+        return new EngineOptions(readOnly, allowJournalTruncation, value,
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks);
+    }
+
+    public EngineOptions withAllowJournalTruncation(boolean value) {
+        return new EngineOptions(readOnly, value, nodeCacheBytesMax,
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks);
+    }
+}
