@@ -6,6 +6,8 @@
  * crash simulation ({@link io.keelfs.block.CrashSimDevice}) and fault injection
  * ({@link io.keelfs.block.FaultDevice}). Semantics are a disk with a volatile write cache:
  * a completed write may be lost by a crash until a later flush completes, unless written FUA.
+ * Also owns this JVM's table of images held for writing ({@code ImageLockTable}), which keeps
+ * an image's write lock from being dropped when another descriptor of it is closed.
  *
  * <p>May call: the JDK, Guava, jnr-ffi (hole punching). Must not call: any other keelfs package.
  *
