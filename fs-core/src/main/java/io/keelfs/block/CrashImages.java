@@ -88,7 +88,8 @@ final class CrashImages {
     private static void applyWhole(MemoryBlockDevice image, LogStore.Logged logged) {
         LogEntry entry = logged.entry();
         switch (entry.kind()) {
-            case WRITE -> image.write(entry.offsetBytes(), ByteBuffer.wrap(logged.payload()), false);
+            case WRITE ->
+                    image.write(entry.offsetBytes(), ByteBuffer.wrap(logged.payload()), false);
             case DISCARD -> image.discard(entry.offsetBytes(), entry.lengthBytes());
             case FLUSH -> { }
         }

@@ -193,7 +193,8 @@ public final class CrashSimDevice implements BlockDevice {
                 "base image of " + inner.describe());
         ByteBuffer chunk = ByteBuffer.allocate(BASE_COPY_CHUNK_BYTES);
         for (long offsetBytes = 0; offsetBytes < inner.sizeBytes(); ) {
-            int lengthBytes = (int) Math.min(BASE_COPY_CHUNK_BYTES, inner.sizeBytes() - offsetBytes);
+            int lengthBytes =
+                    (int) Math.min(BASE_COPY_CHUNK_BYTES, inner.sizeBytes() - offsetBytes);
             chunk.clear().limit(lengthBytes);
             inner.read(offsetBytes, chunk);
             chunk.flip();

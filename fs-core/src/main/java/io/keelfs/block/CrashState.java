@@ -10,7 +10,7 @@ import java.util.Objects;
  * volatile writes at that point reached the medium.
  *
  * <p>Materialise it with {@link WriteLog#crashImage(CrashState)}; a state is only meaningful
- * against the log it was made for (its ordinals index that log's volatile writes).
+ * against the log it was made for (its ordinals index that log's volatile writes). Immutable.
  *
  * @param logLength the crash point: how many log entries happened, in [0, log size]
  * @param survival which volatile writes survive

@@ -14,6 +14,8 @@ import java.util.Objects;
  * {@link Kind#FLUSH} was issued (it makes durable every entry before it). A flush has offset
  * and length zero; only a write can be FUA.
  *
+ * <p>Immutable.
+ *
  * @param index position in the log, from 0
  * @param kind what happened
  * @param offsetBytes where on the device, block-aligned

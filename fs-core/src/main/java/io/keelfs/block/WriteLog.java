@@ -109,9 +109,10 @@ public final class WriteLog {
         StringBuilder sb = new StringBuilder(state.describe());
         int crashPoint = state.logLength();
         int epochStart = store.epochStartAt(crashPoint);
-        sb.append(String.format("%n  log: %d entries; crash after %s; durable: entries before #%d"
-                        + " and FUA writes",
-                size, crashPoint == 0 ? "none" : entry(crashPoint - 1).describe(), epochStart));
+        sb.append(String.format("%n  log: %d entries; crash after %s; durable: %s",
+                size, crashPoint == 0 ? "no entry" : entry(crashPoint - 1).describe(),
+                epochStart == 0 ? "FUA writes only" : "entries before #" + epochStart
+                        + " and FUA writes after them"));
         List<LogEntry> writes = volatileWrites(crashPoint);
         for (int ordinal = 0; ordinal < writes.size(); ordinal++) {
             if (ordinal == DESCRIBE_WRITES_MAX) {

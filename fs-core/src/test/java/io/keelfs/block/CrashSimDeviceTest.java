@@ -2,7 +2,6 @@ package io.keelfs.block;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,9 +9,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,14 +18,15 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Unit tests of {@link CrashSimDevice}, {@link WriteLog} and {@link CrashStateExplorer} on
- * hand-built logs whose answers are worked out by hand in the comments.
+ * Unit tests of {@link CrashSimDevice} and {@link WriteLog} on hand-built logs whose answers are
+ * worked out by hand in the comments.
  *
- * <p>Covered: pass-through reads, the log's entries, enumeration counts, explicit subsets, torn
- * writes and discards, FUA durability, the log bound, flush-issue order with a concurrent write,
- * the base copy from a device that is not a MemoryBlockDevice, rejected states, seeded sampling,
- * and the prefix cache (images equal whichever order states are built in). Not covered here:
- * arbitrary workloads against a model (CrashSimDevicePropertyTest does that).
+ * <p>Covered: pass-through reads, the log's entries, images along the flushes, explicit subsets,
+ * torn writes and discards, FUA durability, the log bound, flush-issue order with a concurrent
+ * write, the base copy from a device that is not a MemoryBlockDevice, rejected states, and the
+ * prefix cache (images equal whichever order states are built in). Not covered here: the
+ * explorer's counts (CrashStateExplorerTest) and arbitrary workloads against a model
+ * (CrashSimDevicePropertyTest).
  */
 class CrashSimDeviceTest {
     static final int BLOCK_SIZE_BYTES = 4096;
@@ -126,49 +124,6 @@ class CrashSimDeviceTest {
     }
 
     /**
-     * The hand-built log of {@link #handBuiltLog}: volatile writes by epoch are {a, b}, {d, e},
-     * {f, g, i} (FUA h between g and i) and {j, k}.
-     */
-    @Test
-    void enumerationCountsForHandBuiltLog() throws IOException {
-        CrashStateExplorer explorer = handBuiltLog().explorer();
-        assertEquals(List.of(3, 4, 7, 10, 12), explorer.persistencePoints());
-        assertEquals(List.of(2, 3, 6, 9, 11, 14), explorer.barrierPoints());
-        // (a): drop-all at the 5 persistence points, then drop-all and keep-all at the end.
-        List<CrashState> pointStates = explorer.persistencePointStates(100);
-        List<CrashState> expected = new ArrayList<>();
-        for (int point : List.of(3, 4, 7, 10, 12, 14)) {
-            expected.add(CrashState.dropAll(point));
-        }
-        expected.add(CrashState.keepAll(14));
-        assertEquals(expected, pointStates);
-        // (b): volatile counts at the barrier points 2, 3, 6, 9, 11, 14 are 2, 0, 2, 2, 3, 2.
-        // Subsets of size <= 2: C(2,0..2) = 4, C(0,0) = 1, C(3,0..2) = 1 + 3 + 3 = 7.
-        assertEquals(4 + 1 + 4 + 4 + 7 + 4, explorer.subsetStateCount(2));
-        // Size <= 1: 3, 1, 3, 3, 4, 3. Size 0: one drop-all per barrier point.
-        assertEquals(3 + 1 + 3 + 3 + 4 + 3, explorer.subsetStateCount(1));
-        assertEquals(6, explorer.subsetStateCount(0));
-        assertEquals(4 + 1 + 4 + 4 + 8 + 4, explorer.subsetStateCount(CrashStateExplorer.SUBSET_SIZE_MAX));
-        List<CrashState> subsetStates = explorer.subsetStates(2, 100);
-        assertEquals(24, subsetStates.size());
-        assertEquals(24, new LinkedHashSet<>(subsetStates).size(), "no state repeats");
-        // At point 11 (before the third flush): drop-all, {0}, {1}, {2}, {0,1}, {0,2}, {1,2}.
-        List<CrashState> atEleven = subsetStates.stream()
-                .filter(state -> state.logLength() == 11).toList();
-        assertEquals(List.of(CrashState.dropAll(11),
-                new CrashState(11, Survival.KeepWrites.of(0)),
-                new CrashState(11, Survival.KeepWrites.of(1)),
-                new CrashState(11, Survival.KeepWrites.of(2)),
-                new CrashState(11, Survival.KeepWrites.of(0, 1)),
-                new CrashState(11, Survival.KeepWrites.of(0, 2)),
-                new CrashState(11, Survival.KeepWrites.of(1, 2))), atEleven);
-        // (a) and (b) share drop-all at 3 and at 14, and keep-all at 14.
-        Set<CrashState> union = new LinkedHashSet<>(pointStates);
-        union.addAll(subsetStates);
-        assertEquals(7 + 24 - 3, union.size());
-    }
-
-    /**
      * 0 W a, 1 W b, 2 F, 3 W c FUA, 4 W d, 5 W e, 6 F, 7 W f, 8 D g, 9 W h FUA, 10 W i, 11 F,
      * 12 W j, 13 W k. Write x goes to block x - 'a' and holds the byte x.
      */
@@ -221,9 +176,11 @@ class CrashSimDeviceTest {
                 new CrashState(end, Survival.KeepWrites.of(0, 2)));
         assertEquals(List.of(10, 101, 12), List.of(
                 tagOf(image, 0), tagOf(image, 1), tagOf(image, 2)));
-        MemoryBlockDevice both = device.crashImage(new CrashState(end, Survival.KeepWrites.of(0, 3)));
+        MemoryBlockDevice both =
+                device.crashImage(new CrashState(end, Survival.KeepWrites.of(0, 3)));
         assertEquals(13, tagOf(both, 0), "the later of two kept writes wins");
-        MemoryBlockDevice laterOnly = device.crashImage(new CrashState(end, Survival.KeepWrites.of(3)));
+        MemoryBlockDevice laterOnly =
+                device.crashImage(new CrashState(end, Survival.KeepWrites.of(3)));
         assertEquals(13, tagOf(laterOnly, 0));
         assertEquals(100, tagOf(device.crashImage(CrashState.dropAll(end)), 0));
     }
@@ -375,38 +332,6 @@ class CrashSimDeviceTest {
     }
 
     @Test
-    void boundsOnExplorationsAreEnforced() throws IOException {
-        CrashStateExplorer explorer = handBuiltLog().explorer();
-        IllegalStateException error = assertThrows(IllegalStateException.class,
-                () -> explorer.subsetStates(2, 23));
-        assertTrue(error.getMessage().contains("24 crash states, over statesMax 23"),
-                error.getMessage());
-        assertThrows(IllegalStateException.class, () -> explorer.persistencePointStates(6));
-        assertThrows(IllegalArgumentException.class,
-                () -> explorer.subsetStates(CrashStateExplorer.SUBSET_SIZE_MAX + 1, 100));
-        assertThrows(IllegalArgumentException.class,
-                () -> explorer.randomStates(SEED, CrashStateExplorer.STATES_MAX + 1));
-    }
-
-    @Test
-    void randomStatesAreReproducibleFromTheSeed() throws IOException {
-        CrashSimDevice device = handBuiltLog();
-        device.write(offset(20), fill(4, 60), false);
-        CrashStateExplorer explorer = device.explorer();
-        List<CrashState> states = explorer.randomStates(SEED, 200);
-        String seed = "seed " + SEED;
-        assertEquals(states, explorer.randomStates(SEED, 200), seed);
-        assertEquals(200, states.size(), seed);
-        Set<Class<?>> kinds = new LinkedHashSet<>();
-        for (CrashState state : states) {
-            kinds.add(state.survival().getClass());
-            device.crashImage(state); // every sampled state is valid for the log
-        }
-        assertEquals(4, kinds.size(), seed + ": every kind of survival is drawn: " + kinds);
-        assertFalse(states.equals(explorer.randomStates(SEED + 1, 200)), seed);
-    }
-
-    @Test
     void imagesDoNotDependOnTheOrderStatesAreBuiltIn() throws IOException {
         CrashSimDevice device = handBuiltLog();
         WriteLog log = device.log();
@@ -423,54 +348,5 @@ class CrashSimDeviceTest {
             image.write(0, fill(1, 1), false); // images are private copies
         }
         assertArrayEquals(forward.get(0), contents(log.crashImage(states.get(0))));
-    }
-
-    /** A device that is not a MemoryBlockDevice, forwarding everything to one. */
-    static class ForwardingDevice implements BlockDevice {
-        private final BlockDevice to;
-
-        ForwardingDevice(BlockDevice to) {
-            this.to = to;
-        }
-
-        @Override
-        public int blockSizeBytes() {
-            return to.blockSizeBytes();
-        }
-
-        @Override
-        public long sizeBytes() {
-            return to.sizeBytes();
-        }
-
-        @Override
-        public void read(long offsetBytes, ByteBuffer dst) throws IOException {
-            to.read(offsetBytes, dst);
-        }
-
-        @Override
-        public void write(long offsetBytes, ByteBuffer src, boolean fua) throws IOException {
-            to.write(offsetBytes, src, fua);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            to.flush();
-        }
-
-        @Override
-        public void discard(long offsetBytes, long lengthBytes) throws IOException {
-            to.discard(offsetBytes, lengthBytes);
-        }
-
-        @Override
-        public String describe() {
-            return "forwarding to " + to.describe();
-        }
-
-        @Override
-        public void close() throws IOException {
-            to.close();
-        }
     }
 }
