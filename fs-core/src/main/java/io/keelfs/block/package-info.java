@@ -3,7 +3,9 @@
  *
  * <p>Owns: {@link io.keelfs.block.BlockDevice} and its implementations over image files
  * ({@link io.keelfs.block.FileBlockDevice}), memory ({@link io.keelfs.block.MemoryBlockDevice}),
- * crash simulation ({@link io.keelfs.block.CrashSimDevice}) and fault injection
+ * crash simulation ({@link io.keelfs.block.CrashSimDevice}, with its
+ * {@link io.keelfs.block.WriteLog}, {@link io.keelfs.block.CrashState}s and
+ * {@link io.keelfs.block.CrashStateExplorer}) and fault injection
  * ({@link io.keelfs.block.FaultDevice}). Semantics are a disk with a volatile write cache:
  * a completed write may be lost by a crash until a later flush completes, unless written FUA.
  * Also owns this JVM's table of images held for writing ({@code ImageLockTable}), which keeps
