@@ -146,6 +146,14 @@ public final class BtreeKeyCache {
         return flushed;
     }
 
+    /** The dirty value at pos, or null: what an iterator over the btree lays over its keys. */
+    public Bkey dirtyOrNull(Bpos pos) {
+        synchronized (dirty) {
+            Dirty d = dirty.get(pos);
+            return d == null ? null : d.key();
+        }
+    }
+
     public int dirtyCount() {
         synchronized (dirty) {
             return dirty.size();
