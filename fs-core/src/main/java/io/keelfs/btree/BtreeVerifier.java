@@ -15,6 +15,8 @@ import io.keelfs.format.NodePointer;
  *
  * <p>Reads the whole tree (clean nodes through the cache). A broken invariant is an
  * {@link InconsistentException} naming the btree, level and range.
+ *
+ * <p>Thread-safety: a verifier is used by one thread, under the caller's read lock.
  */
 final class BtreeVerifier {
     /** Lines of {@link #appendTo} output, so a dump of a huge tree stays readable. */
@@ -33,7 +35,8 @@ final class BtreeVerifier {
     static long verify(Btree tree) throws KeelException {
         BtreeVerifier v = new BtreeVerifier(tree);
         Node root = tree.rootNode();
-        v.check(root, (tree.dirtyRoot != null) == root.dirty, "root dirtiness disagrees with the tree");
+        v.check(root, (tree.dirtyRoot != null) == root.dirty,
+                "root dirtiness disagrees with the tree");
         v.node(root, Bpos.MIN, Bpos.MAX, root.level, true);
         if (v.dirtyNodes != tree.dirtyNodeCount) {
             throw new InconsistentException(String.format(

@@ -18,6 +18,8 @@ import java.util.Arrays;
  * that pins it in memory. Clean children are found through the node cache by pointer, so a
  * clean subtree costs no heap once evicted. Invariant: for every child, the dirty reference or
  * the pointer is non-null; a clean child's pointer range equals the child's range.
+ *
+ * <p>Not thread-safe (see {@link Node}).
  */
 final class InteriorNode extends Node {
     /** Encoded bytes per child: key header (pos, type, length) plus the pointer. */

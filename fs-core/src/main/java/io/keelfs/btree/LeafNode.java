@@ -16,6 +16,8 @@ import java.util.Arrays;
  * {@link Bkey}s put and returned, never copied (they are immutable by convention).
  *
  * <p>Deleted keys are never stored: a deletion removes the entry.
+ *
+ * <p>Not thread-safe (see {@link Node}).
  */
 final class LeafNode extends Node {
     private static final byte[] EMPTY = new byte[0];
@@ -116,7 +118,8 @@ final class LeafNode extends Node {
         ensureCapacity(count + 1);
         shift(i, i + 1, count - i);
         count++;
-        set(i, key.pos().inode(), key.pos().offset(), key.pos().snapshot(), key.type(), key.value());
+        Bpos pos = key.pos();
+        set(i, pos.inode(), pos.offset(), pos.snapshot(), key.type(), key.value());
     }
 
     /** Replaces the type and value at index {@code i} (same position). */

@@ -255,7 +255,8 @@ public final class SlotNodeStore implements NodeStore {
             } else if (offsetBytes >= r.offsetBytes() + r.lengthBytes()) {
                 lo = mid + 1;
             } else {
-                return rangeFirstSlot[mid] + (int) ((offsetBytes - r.offsetBytes()) / nodeSizeBytes);
+                long slotInRange = (offsetBytes - r.offsetBytes()) / nodeSizeBytes;
+                return rangeFirstSlot[mid] + (int) slotInRange;
             }
         }
         return -1;

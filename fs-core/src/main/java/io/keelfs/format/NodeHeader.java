@@ -104,6 +104,7 @@ public record NodeHeader(
         long seq = b.getLong();
         Bpos min = Bpos.decodeFrom(b);
         Bpos max = Bpos.decodeFrom(b);
-        return new NodeHeader(magic, crc, btreeId, level, flags, keyCount, usedBytes, seq, min, max);
+        return new NodeHeader(
+                magic, crc, btreeId, level, flags, keyCount, usedBytes, seq, min, max);
     }
 }

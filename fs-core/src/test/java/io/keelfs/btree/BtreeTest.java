@@ -333,4 +333,87 @@ class BtreeTest {
         reopened.forEachNodeOffset(offsets::add);
         assertEquals(offsets.size(), seqs.size(), "node seqs are unique");
     }
+
+    @Test
+    void concurrentReadersShareTheCacheSafely() throws Exception {
+        Btree tree = emptyTree();
+        for (int i = 0; i < 20_000; i++) {
+            tree.put(key(i % 5, i, 30));
+        }
+        NodePointer root = tree.checkpoint(1);
+        NodeCache small = new NodeCache(128 * 1024);
+        Btree reader = Btree.open(BtreeId.TEST0, root, fx.store, small, NODE_BYTES);
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int t = 0; t < 4; t++) {
+            int first = t;
+            threads.add(new Thread(() -> {
+                try {
+                    for (int i = first; i < 20_000; i += 3) {
+                        assertEquals(key(i % 5, i, 30), reader.get(Bpos.of(i % 5, i)));
+                    }
+                    BtreeIterator it = reader.iterator(Bpos.of(first, 0));
+                    for (int n = 0; n < 2000; n++) {
+                        assertEquals(first, it.next().pos().inode());
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        assertEquals(List.of(), failures);
+        assertTrue(small.stats().evictionCount() > 0);
+    }
+
+    /**
+     * The heap figure of DESIGN's memory goal: one million keys with 64-byte values in
+     * 256 KiB nodes, all dirty (the worst case: nothing written yet), then after a checkpoint
+     * with a 32 MiB node cache (the device's own memory subtracted).
+     */
+    @Test
+    void aMillionKeysWithSixtyFourByteValuesFitInTheHeapBudget() throws KeelException {
+        int nodeBytes = 256 * 1024;
+        int slots = 1200;
+        BtreeFixture big = new BtreeFixture(nodeBytes, slots, 32L << 20);
+        long before = usedHeapBytes();
+        Btree tree = Btree.empty(BtreeId.EXTENTS, big.store, big.cache, nodeBytes);
+        long seed = 1_000_000;
+        System.out.println("BtreeTest.aMillionKeys seed " + seed);
+        Random random = new Random(seed);
+        long start = System.nanoTime();
+        int count = 0;
+        while (count < 1_000_000) {
+            Bkey k = key(random.nextInt(1 << 16), random.nextInt(1 << 30), 64);
+            if (tree.get(k.pos()) == null) {
+                tree.put(k);
+                count++;
+            }
+        }
+        long putNanos = System.nanoTime() - start;
+        long dirtyHeap = usedHeapBytes() - before;
+        start = System.nanoTime();
+        tree.checkpoint(1);
+        long checkpointNanos = System.nanoTime() - start;
+        long cleanHeap = usedHeapBytes() - before - big.device.allocatedBytes();
+        System.out.printf("BtreeTest: 1M keys, 64-byte values, 256 KiB nodes: %.1f MiB heap dirty"
+                        + " (%d bytes/key), %.1f MiB after checkpoint with a 32 MiB cache;"
+                        + " puts %.2f s, checkpoint of %d nodes %.2f s%n",
+                dirtyHeap / 1048576.0, dirtyHeap / count, cleanHeap / 1048576.0,
+                putNanos / 1e9, tree.stats().nodeWrites(), checkpointNanos / 1e9);
+        assertTrue(dirtyHeap < 160L << 20, "dirty heap " + dirtyHeap);
+        assertTrue(cleanHeap < 64L << 20, "clean heap " + cleanHeap);
+    }
+
+    private static long usedHeapBytes() {
+        java.lang.management.MemoryMXBean bean =
+                java.lang.management.ManagementFactory.getMemoryMXBean();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return bean.getHeapMemoryUsage().getUsed();
+    }
 }
