@@ -1,0 +1,176 @@
+package io.keelfs.btree;
+
+import io.keelfs.format.Bkey;
+import io.keelfs.format.Bpos;
+import io.keelfs.format.BtreeId;
+import io.keelfs.format.KeyType;
+import io.keelfs.format.NodeHeader;
+import io.keelfs.format.NodePointer;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * An interior node: its children in key order. Child {@code i} covers
+ * [{@link #childMin}(i), {@link #childMax}(i)]; the children tile the node's range exactly.
+ *
+ * <p>Each child has a pointer to its last written image ({@code ptrs[i]}, null for a child
+ * never written) and, while the child is dirty, a strong reference ({@code dirtyChildren[i]})
+ * that pins it in memory. Clean children are found through the node cache by pointer, so a
+ * clean subtree costs no heap once evicted. Invariant: for every child, the dirty reference or
+ * the pointer is non-null; a clean child's pointer range equals the child's range.
+ *
+ * <p>Not thread-safe (see {@link Node}).
+ */
+final class InteriorNode extends Node {
+    /** Encoded bytes per child: key header (pos, type, length) plus the pointer. */
+    static final int ENTRY_BYTES = Bkey.HEADER_BYTES + NodePointer.ENCODED_BYTES;
+    /** Heap bytes per child: three references, a Bpos and a NodePointer with two Bpos. */
+    private static final int ENTRY_HEAP_BYTES = 12 + 40 + 56 + 80;
+
+    private Bpos[] childMaxKeys;
+    private NodePointer[] ptrs;
+    private Node[] dirtyChildren;
+    private int count;
+
+    InteriorNode(BtreeId btreeId, int level, Bpos minKey, Bpos maxKey, int capacity) {
+        super(btreeId, level, minKey, maxKey);
+        childMaxKeys = new Bpos[capacity];
+        ptrs = new NodePointer[capacity];
+        dirtyChildren = new Node[capacity];
+    }
+
+    @Override
+    int count() {
+        return count;
+    }
+
+    @Override
+    int usedBytes() {
+        return NodeHeader.HEADER_BYTES + count * ENTRY_BYTES;
+    }
+
+    @Override
+    long heapBytes() {
+        return OBJECT_HEAP_BYTES + 3L * ARRAY_HEAP_BYTES + (long) count * ENTRY_HEAP_BYTES
+                + (childMaxKeys.length - count) * 12L;
+    }
+
+    /** The child whose range holds {@code pos}: the first with childMax at or after it. */
+    int childIndex(Bpos pos) {
+        int lo = 0;
+        int hi = count - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (childMaxKeys[mid].compareTo(pos) < 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    Bpos childMin(int i) {
+        return i == 0 ? minKey : childMaxKeys[i - 1].successor();
+    }
+
+    Bpos childMax(int i) {
+        return childMaxKeys[i];
+    }
+
+    NodePointer ptr(int i) {
+        return ptrs[i];
+    }
+
+    /** The dirty child at {@code i}, or null when the child is clean (on disk). */
+    Node dirtyChild(int i) {
+        return dirtyChildren[i];
+    }
+
+    void setChildMax(int i, Bpos max) {
+        childMaxKeys[i] = max;
+    }
+
+    /** Pins a child that has just become dirty. */
+    void setDirtyChild(int i, Node child) {
+        dirtyChildren[i] = child;
+    }
+
+    /** Records a child just written: its new image, and no longer pinned. */
+    void setWritten(int i, NodePointer ptr) {
+        ptrs[i] = ptr;
+        dirtyChildren[i] = null;
+    }
+
+    /** Inserts a child entry at {@code i}. */
+    void insert(int i, Bpos childMax, NodePointer ptr, Node dirtyChild) {
+        ensureCapacity(count + 1);
+        shift(i, i + 1, count - i);
+        count++;
+        childMaxKeys[i] = childMax;
+        ptrs[i] = ptr;
+        dirtyChildren[i] = dirtyChild;
+    }
+
+    void remove(int i) {
+        shift(i + 1, i, count - i - 1);
+        count--;
+        childMaxKeys[count] = null;
+        ptrs[count] = null;
+        dirtyChildren[count] = null;
+    }
+
+    private void shift(int from, int to, int n) {
+        System.arraycopy(childMaxKeys, from, childMaxKeys, to, n);
+        System.arraycopy(ptrs, from, ptrs, to, n);
+        System.arraycopy(dirtyChildren, from, dirtyChildren, to, n);
+    }
+
+    private void ensureCapacity(int needed) {
+        if (needed > childMaxKeys.length) {
+            resize(grownCapacity(childMaxKeys.length, needed));
+        }
+    }
+
+    private void resize(int capacity) {
+        childMaxKeys = Arrays.copyOf(childMaxKeys, capacity);
+        ptrs = Arrays.copyOf(ptrs, capacity);
+        dirtyChildren = Arrays.copyOf(dirtyChildren, capacity);
+    }
+
+    /** Drops spare capacity, for nodes about to become clean and cached. */
+    void trim() {
+        if (childMaxKeys.length > count) {
+            resize(count);
+        }
+    }
+
+    /**
+     * Moves {@code n} children starting at {@code srcFrom} of {@code src} to index {@code dstAt}
+     * of {@code dst}, with their pointers and pins. The caller fixes both nodes' ranges.
+     */
+    static void moveChildren(InteriorNode src, int srcFrom, InteriorNode dst, int dstAt, int n) {
+        dst.ensureCapacity(dst.count + n);
+        dst.shift(dstAt, dstAt + n, dst.count - dstAt);
+        System.arraycopy(src.childMaxKeys, srcFrom, dst.childMaxKeys, dstAt, n);
+        System.arraycopy(src.ptrs, srcFrom, dst.ptrs, dstAt, n);
+        System.arraycopy(src.dirtyChildren, srcFrom, dst.dirtyChildren, dstAt, n);
+        dst.count += n;
+        src.shift(srcFrom + n, srcFrom, src.count - srcFrom - n);
+        int end = src.count;
+        src.count -= n;
+        Arrays.fill(src.childMaxKeys, src.count, end, null);
+        Arrays.fill(src.ptrs, src.count, end, null);
+        Arrays.fill(src.dirtyChildren, src.count, end, null);
+    }
+
+    @Override
+    void encodeKeysTo(ByteBuffer out) {
+        for (int i = 0; i < count; i++) {
+            childMaxKeys[i].encodeTo(out);
+            out.put((byte) KeyType.BTREE_PTR);
+            out.putShort((short) NodePointer.ENCODED_BYTES);
+            ptrs[i].encodeTo(out);
+        }
+    }
+}

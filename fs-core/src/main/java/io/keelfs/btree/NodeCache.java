@@ -1,0 +1,88 @@
+package io.keelfs.btree;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
+import com.google.common.base.Preconditions;
+
+/**
+ * Clean btree nodes, by device offset, bounded by their estimated heap bytes.
+ *
+ * <p>Entry points: the constructor (the bound) and the statistics; the trees use the
+ * package-private {@link #get}, {@link #put} and {@link #invalidate}.
+ *
+ * <p>Only clean nodes are cached: a node leaves the cache when it becomes dirty (its dirty
+ * parent pins it instead) and enters it under its new offset when a checkpoint writes it. An
+ * evicted node is re-read, and re-checked, from disk on its next use. Offsets are only unique
+ * within one {@link NodeStore}, so one cache serves the trees of one store.
+ *
+ * <p>Thread-safety: safe for concurrent use (Caffeine). Maintenance runs on the calling thread,
+ * so eviction is deterministic enough for tests and needs no thread pool.
+ */
+public final class NodeCache {
+    /** Weights are int in Caffeine; no node image (at most 1 MiB) comes near this. */
+    private static final long NODE_WEIGHT_MAX = Integer.MAX_VALUE;
+
+    private final Cache<Long, Node> cache;
+    private final long maximumWeightBytes;
+
+    /** A cache holding at most about {@code maximumWeightBytes} of clean nodes. */
+    public NodeCache(long maximumWeightBytes) {
+        Preconditions.checkArgument(maximumWeightBytes >= 0,
+                "node cache bound %s bytes is negative", maximumWeightBytes);
+        this.maximumWeightBytes = maximumWeightBytes;
+        this.cache = Caffeine.newBuilder()
+                .maximumWeight(maximumWeightBytes)
+                .weigher((Long offset, Node node) -> weightOf(node))
+                .executor(Runnable::run)
+                .recordStats()
+                .build();
+    }
+
+    public long maximumWeightBytes() {
+        return maximumWeightBytes;
+    }
+
+    /** Estimated heap bytes of the cached nodes (after pending maintenance). */
+    public long weightBytes() {
+        cache.cleanUp();
+        return cache.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
+    }
+
+    public long nodeCount() {
+        return cache.estimatedSize();
+    }
+
+    public CacheStats stats() {
+        return cache.stats();
+    }
+
+    /** Drops every cached node (they are all clean, so nothing is lost). */
+    public void invalidateAll() {
+        cache.invalidateAll();
+    }
+
+    Node get(long offsetBytes) {
+        return cache.getIfPresent(offsetBytes);
+    }
+
+    void put(long offsetBytes, Node node) {
+        Preconditions.checkArgument(!node.dirty, "dirty node at offset %s offered to the cache",
+                offsetBytes);
+        cache.put(offsetBytes, node);
+    }
+
+    void invalidate(long offsetBytes) {
+        cache.invalidate(offsetBytes);
+    }
+
+    private static int weightOf(Node node) {
+        return (int) Math.min(NODE_WEIGHT_MAX, node.heapBytes());
+    }
+
+    @Override
+    public String toString() {
+        return String.format("NodeCache[%d nodes, %d of %d bytes]", nodeCount(), weightBytes(),
+                maximumWeightBytes);
+    }
+}
