@@ -80,9 +80,9 @@ public final class JournalReader {
         JournalScan.Located head = findHead(bySeq, conflicted);
         long lastSeq = head.entry().lastSeq();
         handleAboveHead(bySeq, head, scan.damaged(), allowTruncation, problems);
-        reportOutOfOrder(scan.valid(), lastSeq, problems);
-        reportDamage(scan.damaged(), lastSeq, problems);
         List<JournalScan.Located> chain = chainFrom(head, bySeq);
+        reportOutOfOrder(scan.valid(), chain, problems);
+        reportDamage(scan.damaged(), lastSeq, problems);
         List<JournalEntry> entries = new ArrayList<>(chain.size());
         Long[] bucketSeqMax = new Long[layout.bucketCount()];
         Arrays.fill(bucketSeqMax, 0L);
@@ -233,15 +233,37 @@ public final class JournalReader {
         return referrer.deviceOffsetBytes();
     }
 
-    /** Reports seqs that do not increase within a bucket and are not stale. */
-    private static void reportOutOfOrder(
-            List<JournalScan.Located> valid, long lastSeq, List<JournalProblem> problems) {
+    /**
+     * Reports seqs that do not increase within a bucket and are neither stale (below lastSeq)
+     * nor leftovers of a cut tail. A leftover is an entry off the chain whose seq lies inside
+     * a seq jump of the chain (prevSeq < seq - 1): the writer that resumed after the crash
+     * skipped those seqs (blacklisted them) and may have written new entries in front of the
+     * leftovers in the bucket after the old head.
+     */
+    private static void reportOutOfOrder(List<JournalScan.Located> valid,
+            List<JournalScan.Located> chain, List<JournalProblem> problems) {
+        long lastSeq = chain.get(chain.size() - 1).entry().lastSeq();
+        Set<JournalEntry> onChain = new HashSet<>();
+        NavigableMap<Long, Long> jumps = new TreeMap<>();
+        for (JournalScan.Located l : chain) {
+            onChain.add(l.entry());
+            if (l.entry().prevSeq() < l.entry().seq() - 1) {
+                jumps.put(l.entry().prevSeq(), l.entry().seq());
+            }
+        }
         for (int i = 1; i < valid.size(); i++) {
             JournalScan.Located prev = valid.get(i - 1);
             JournalScan.Located cur = valid.get(i);
+            long seq = cur.entry().seq();
             if (prev.bucketIndex() != cur.bucketIndex()
-                    || cur.entry().seq() > prev.entry().seq()
-                    || cur.entry().seq() < lastSeq) {
+                    || seq > prev.entry().seq()
+                    || seq < lastSeq) {
+                continue;
+            }
+            Map.Entry<Long, Long> jump = jumps.lowerEntry(seq);
+            boolean leftover = !onChain.contains(cur.entry())
+                    && jump != null && seq < jump.getValue();
+            if (leftover) {
                 continue;
             }
             problems.add(new JournalProblem(JournalProblem.Kind.SEQ_NOT_INCREASING,

@@ -9,6 +9,7 @@ import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntPredicate;
 
 /**
  * Test-only device over memory that keeps what a crash could lose: every write since the last
@@ -159,6 +160,29 @@ final class RecordingDevice implements BlockDevice {
     /** The image holding only flushed writes: the harshest crash. */
     synchronized MemoryBlockDevice durableImage() {
         return durable.snapshot();
+    }
+
+    /**
+     * A chosen crash state: flushed writes plus the pending writes {@code keepWrite} accepts;
+     * pending write {@code tornIndex} (-1: none) keeps only the blocks {@code keepBlock} accepts.
+     */
+    synchronized MemoryBlockDevice crashImage(
+            IntPredicate keepWrite, int tornIndex, IntPredicate keepBlock) {
+        MemoryBlockDevice image = durable.snapshot();
+        int block = current.blockSizeBytes();
+        for (int i = 0; i < pending.size(); i++) {
+            if (!keepWrite.test(i)) {
+                continue;
+            }
+            Pending p = pending.get(i);
+            for (int b = 0; b < p.data().length / block; b++) {
+                if (i != tornIndex || keepBlock.test(b)) {
+                    image.write(p.offsetBytes() + (long) b * block,
+                            ByteBuffer.wrap(p.data(), b * block, block), false);
+                }
+            }
+        }
+        return image;
     }
 
     /**
