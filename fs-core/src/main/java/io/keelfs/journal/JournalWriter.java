@@ -6,24 +6,17 @@ import io.keelfs.block.BlockDevice;
 import io.keelfs.error.DeviceIoException;
 import io.keelfs.error.Errno;
 import io.keelfs.error.FsException;
-import io.keelfs.error.InconsistentException;
 import io.keelfs.error.JournalCorruptException;
 import io.keelfs.error.KeelException;
 import io.keelfs.error.NoSpaceException;
 import io.keelfs.format.BtreeId;
 import io.keelfs.format.NodePointer;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BooleanSupplier;
 
 /**
  * Appends transactions to the journal with group commit. Entry points: {@link #format} (mkfs),
@@ -102,55 +95,19 @@ public final class JournalWriter implements AutoCloseable {
     private final JournalLayout layout;
     private final Options options;
     private final ReclaimRequest reclaim;
-    private final ReentrantLock lock = new ReentrantLock();
-    /** The writer thread waits here for work. */
-    private final Condition writerWake = lock.newCondition();
-    /** Committers wait here for writes, flushes, freed space and failures. */
-    private final Condition progress = lock.newCondition();
+    /** All mutable state, under {@code buffers.lock}. */
+    private final JournalBuffers buffers;
     private final Thread thread;
 
-    @GuardedBy("lock") private final JournalSpace space;
-    @GuardedBy("lock") private final ArrayDeque<OpenEntry.Closed> closed = new ArrayDeque<>();
-    @GuardedBy("lock") private OpenEntry open;
-    /** Seq of the newest entry that received records (or the head after resume). */
-    @GuardedBy("lock") private long lastAppendedSeq;
-    @GuardedBy("lock") private long writtenSeq;
-    @GuardedBy("lock") private long writtenLastSeq;
-    @GuardedBy("lock") private long durableSeq;
-    @GuardedBy("lock") private long flushWantedSeq;
-    @GuardedBy("lock") private long writeWantedSeq;
-    @GuardedBy("lock") private Map<BtreeId, NodePointer> checkpointRoots;
-    @GuardedBy("lock") private long checkpointLastSeq;
-    @GuardedBy("lock") private boolean checkpointPending;
-    @GuardedBy("lock") private long lastStampedLastSeq;
-    @GuardedBy("lock") private int spaceWaiters;
-    @GuardedBy("lock") private KeelException failure;
-    @GuardedBy("lock") private boolean closing;
-    @GuardedBy("lock") private long appends;
-    @GuardedBy("lock") private long entriesWritten;
-    @GuardedBy("lock") private long flushes;
-    @GuardedBy("lock") private long bareFlushes;
-    @GuardedBy("lock") private long journalFullStalls;
-    @GuardedBy("lock") private long reclaimRequests;
-
-    private JournalWriter(BlockDevice device, JournalLayout layout, JournalSpace space,
-            long nextSeq, ReplayPlan plan, Options options, ReclaimRequest reclaim) {
+    private JournalWriter(BlockDevice device, JournalLayout layout, JournalBuffers buffers,
+            Options options, ReclaimRequest reclaim) {
         this.device = device;
         this.layout = layout;
-        this.space = space;
+        this.buffers = buffers;
         this.options = options;
         this.reclaim = reclaim;
-        long head = plan.headSeq();
-        this.open = new OpenEntry(nextSeq, head);
-        this.lastAppendedSeq = head;
-        this.writtenSeq = head;
-        this.durableSeq = head;
-        this.writtenLastSeq = plan.lastSeq();
-        this.checkpointRoots = new EnumMap<>(BtreeId.class);
-        this.checkpointRoots.putAll(plan.roots());
-        this.checkpointLastSeq = plan.lastSeq();
-        this.lastStampedLastSeq = plan.lastSeq();
-        this.thread = new Thread(this::runWriter, "keelfs-journal-writer " + device.describe());
+        this.thread = new Thread(new JournalWriteThread(device, layout, options, buffers),
+                "keelfs-journal-writer " + device.describe());
         this.thread.setDaemon(true);
     }
 
@@ -219,8 +176,9 @@ public final class JournalWriter implements AutoCloseable {
         }
         JournalSpace space = new JournalSpace(layout, seqMax, plan.headBucketIndex(),
                 layout.bucketSizeBytes(), plan.lastSeq());
-        JournalWriter writer =
-                new JournalWriter(device, layout, space, nextSeq, plan, options, reclaim);
+        JournalBuffers buffers =
+                new JournalBuffers(space, nextSeq, plan, layout.blockSizeBytes());
+        JournalWriter writer = new JournalWriter(device, layout, buffers, options, reclaim);
         writer.thread.start();
         return writer;
     }
@@ -246,27 +204,35 @@ public final class JournalWriter implements AutoCloseable {
                             + "entry holds (bucket %d bytes)",
                     updates.size(), recordBytes, capacityBytes, layout.bucketSizeBytes()));
         }
-        lock.lock();
+        buffers.lock.lock();
         try {
             return appendLocked(updates, recordBytes);
         } finally {
-            lock.unlock();
+            buffers.lock.unlock();
         }
     }
 
-    @GuardedBy("lock")
+    /**
+     * Puts the updates into the open entry once it has a place in the ring with room for
+     * them. Closes a full open entry and opens the next; when no place is free, asks for
+     * reclaim once and waits for space up to the journal-full deadline.
+     */
+    @GuardedBy("buffers.lock")
     private long appendLocked(List<JournalRecord.KeyUpdate> updates, int recordBytes)
             throws KeelException {
+        JournalBuffers b = buffers;
         checkUsable();
         long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(
                 options.journalFullWaitMs());
         boolean reclaimRequested = false;
-        // Bounded by the deadline: every pass either returns, or waits, or makes progress
-        // (closes a full entry, which it can do at most ENTRIES_QUEUED_MAX times before waiting).
+        // Bounded by the deadline: each pass returns, waits, asks for reclaim (once), or
+        // closes a full entry (at most ENTRIES_QUEUED_MAX times before it must wait).
         while (true) {
-            if (open.slot == null && closed.size() < ENTRIES_QUEUED_MAX) {
-                open.slot = space.place(OpenEntry.bytesNeeded(recordBytes),
-                        Math.min(checkpointLastSeq, open.seq));
+            boolean queueFull = b.closed.size() >= ENTRIES_QUEUED_MAX;
+            OpenEntry open = b.open;
+            if (open.slot == null && !queueFull) {
+                open.slot = b.space.place(OpenEntry.bytesNeeded(recordBytes),
+                        Math.min(b.checkpointLastSeq, open.seq));
             }
             if (open.fits(recordBytes, layout.bucketSizeBytes())) {
                 if (!open.hasRecords()) {
@@ -274,72 +240,63 @@ public final class JournalWriter implements AutoCloseable {
                 }
                 open.updates.addAll(updates);
                 open.recordBytes += recordBytes;
-                lastAppendedSeq = open.seq;
-                appends++;
-                writerWake.signal();
+                b.lastAppendedSeq = open.seq;
+                b.appends++;
+                b.writerWake.signal();
                 return open.seq;
             }
-            if (open.hasRecords() && closed.size() < ENTRIES_QUEUED_MAX) {
-                closeOpen();
+            if (open.hasRecords() && !queueFull) {
+                b.closeOpen();
                 continue;
             }
-            journalFullStalls++;
-            if (!reclaimRequested && open.slot == null && closed.size() < ENTRIES_QUEUED_MAX) {
+            b.journalFullStalls++;
+            if (!reclaimRequested && open.slot == null && !queueFull) {
                 reclaimRequested = true;
-                reclaimRequests++;
-                lock.unlock();
-                try {
-                    reclaim.requestReclaim();
-                } finally {
-                    lock.lock();
-                }
-                checkUsable();
+                requestReclaimUnlocked();
                 continue;
             }
-            long leftNanos = deadlineNanos - System.nanoTime();
-            if (leftNanos <= 0) {
-                throw new NoSpaceException(journalFullMessage(recordBytes));
-            }
-            spaceWaiters++;
-            try {
-                progress.awaitNanos(leftNanos);
-            } catch (InterruptedException e) {
-                throw interrupted("waiting for journal space", e);
-            } finally {
-                spaceWaiters--;
-            }
-            checkUsable();
+            awaitSpace(deadlineNanos, recordBytes);
         }
     }
 
-    @GuardedBy("lock")
-    private String journalFullMessage(int recordBytes) {
-        StringBuilder sb = new StringBuilder();
-        sb.append(String.format("journal full: no room for entry %d (%d record bytes) after %d ms;"
-                        + " %d closed entries queued, %d reclaim requests so far, checkpoint "
-                        + "lastSeq %d, durable seq %d; ",
-                open.seq, recordBytes, options.journalFullWaitMs(), closed.size(),
-                reclaimRequests, checkpointLastSeq, durableSeq));
-        space.appendTo(sb);
-        return sb.toString();
+    /** Calls the engine's reclaim request without the journal lock, then re-checks. */
+    @GuardedBy("buffers.lock")
+    private void requestReclaimUnlocked() throws KeelException {
+        buffers.reclaimRequests++;
+        buffers.lock.unlock();
+        try {
+            reclaim.requestReclaim();
+        } finally {
+            buffers.lock.lock();
+        }
+        checkUsable();
     }
 
-    /** Closes the open entry: stamps roots and lastSeq, reserves its space, queues it. */
-    @GuardedBy("lock")
-    private void closeOpen() {
-        OpenEntry o = open;
-        long stampedLastSeq = Math.min(checkpointLastSeq, o.seq);
-        JournalEntry entry = new JournalEntry(
-                o.seq, o.prevSeq, stampedLastSeq, 0, o.updates, checkpointRoots);
-        int sizeBytes = JournalEntryCodec.encodedBytes(entry, layout.blockSizeBytes());
-        space.commit(o.slot, o.seq, sizeBytes);
-        // A lastSeq that moved forward frees space only once durable: flush it promptly.
-        boolean advances = stampedLastSeq > lastStampedLastSeq;
-        lastStampedLastSeq = Math.max(lastStampedLastSeq, stampedLastSeq);
-        closed.add(new OpenEntry.Closed(entry, o.slot, sizeBytes, o.slot.mustFlush() || advances));
-        checkpointPending = false;
-        open = new OpenEntry(o.seq + 1, o.seq);
-        writerWake.signal();
+    /** Waits for freed space, or fails with NoSpaceException past the deadline. */
+    @GuardedBy("buffers.lock")
+    private void awaitSpace(long deadlineNanos, int recordBytes) throws KeelException {
+        JournalBuffers b = buffers;
+        long leftNanos = deadlineNanos - System.nanoTime();
+        if (leftNanos <= 0) {
+            StringBuilder sb = new StringBuilder();
+            sb.append(String.format("journal full: no room for entry %d (%d record bytes) after "
+                            + "%d ms; %d closed entries queued, %d reclaim requests so far, "
+                            + "checkpoint lastSeq %d, durable seq %d; ",
+                    b.open.seq, recordBytes, options.journalFullWaitMs(), b.closed.size(),
+                    b.reclaimRequests, b.checkpointLastSeq, b.durableSeq));
+            b.space.appendTo(sb);
+            throw new NoSpaceException(sb.toString());
+        }
+        b.spaceWaiters++;
+        b.writerWake.signal();
+        try {
+            b.progress.awaitNanos(leftNanos);
+        } catch (InterruptedException e) {
+            throw JournalBuffers.interrupted("waiting for journal space", e);
+        } finally {
+            b.spaceWaiters--;
+        }
+        checkUsable();
     }
 
     /**
@@ -350,62 +307,43 @@ public final class JournalWriter implements AutoCloseable {
      *     {@link #IO_WAIT_MS_MAX}
      */
     public void awaitDurable(long seq) throws KeelException {
-        lock.lock();
+        JournalBuffers b = buffers;
+        b.lock.lock();
         try {
-            Preconditions.checkArgument(seq <= lastAppendedSeq,
-                    "seq %s was never appended (newest %s)", seq, lastAppendedSeq);
-            if (durableSeq >= seq) {
+            Preconditions.checkArgument(seq <= b.lastAppendedSeq,
+                    "seq %s was never appended (newest %s)", seq, b.lastAppendedSeq);
+            if (b.durableSeq >= seq) {
                 return;
             }
-            flushWantedSeq = Math.max(flushWantedSeq, seq);
-            writerWake.signal();
-            awaitLocked(() -> durableSeq >= seq, "entry " + seq + " durable");
+            b.flushWantedSeq = Math.max(b.flushWantedSeq, seq);
+            b.writerWake.signal();
+            b.awaitLocked(() -> b.durableSeq >= seq, "entry " + seq + " durable");
         } finally {
-            lock.unlock();
+            b.lock.unlock();
         }
     }
 
     /** Returns once an entry with seq ≥ {@code seq} has been written (not necessarily flushed). */
     public void awaitWritten(long seq) throws KeelException {
-        lock.lock();
+        JournalBuffers b = buffers;
+        b.lock.lock();
         try {
-            Preconditions.checkArgument(seq <= lastAppendedSeq,
-                    "seq %s was never appended (newest %s)", seq, lastAppendedSeq);
-            if (writtenSeq >= seq) {
+            Preconditions.checkArgument(seq <= b.lastAppendedSeq,
+                    "seq %s was never appended (newest %s)", seq, b.lastAppendedSeq);
+            if (b.writtenSeq >= seq) {
                 return;
             }
-            writeWantedSeq = Math.max(writeWantedSeq, seq);
-            writerWake.signal();
-            awaitLocked(() -> writtenSeq >= seq, "entry " + seq + " written");
+            b.writeWantedSeq = Math.max(b.writeWantedSeq, seq);
+            b.writerWake.signal();
+            b.awaitLocked(() -> b.writtenSeq >= seq, "entry " + seq + " written");
         } finally {
-            lock.unlock();
-        }
-    }
-
-    @GuardedBy("lock")
-    private void awaitLocked(BooleanSupplier done, String what) throws KeelException {
-        long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IO_WAIT_MS_MAX);
-        // Bounded by the deadline.
-        while (!done.getAsBoolean()) {
-            if (failure != null) {
-                throw failure;
-            }
-            long leftNanos = deadlineNanos - System.nanoTime();
-            if (leftNanos <= 0) {
-                throw new DeviceIoException("journal: waiting for " + what, new IOException(
-                        "no progress for " + IO_WAIT_MS_MAX + " ms; " + describeLocked()));
-            }
-            try {
-                progress.awaitNanos(leftNanos);
-            } catch (InterruptedException e) {
-                throw interrupted("waiting for " + what, e);
-            }
+            b.lock.unlock();
         }
     }
 
     /**
      * Records a completed checkpoint: its btree roots and the oldest seq still needed. Later
-     * entries carry them (lastSeq capped at the entry's own seq); the next entry is closed
+     * entries carry them (lastSeq capped at the entry's own seq); the open entry is closed
      * and flushed promptly so that the space below lastSeq is freed.
      *
      * @param roots the root of every btree that has one, already durable on the device
@@ -413,61 +351,61 @@ public final class JournalWriter implements AutoCloseable {
      *     and is at most the newest appended seq + 1
      */
     public void setCheckpoint(Map<BtreeId, NodePointer> roots, long lastSeq) {
-        lock.lock();
+        JournalBuffers b = buffers;
+        b.lock.lock();
         try {
-            Preconditions.checkArgument(lastSeq >= checkpointLastSeq,
-                    "checkpoint lastSeq %s moves back from %s", lastSeq, checkpointLastSeq);
-            Preconditions.checkArgument(lastSeq <= lastAppendedSeq + 1,
+            Preconditions.checkArgument(lastSeq >= b.checkpointLastSeq,
+                    "checkpoint lastSeq %s moves back from %s", lastSeq, b.checkpointLastSeq);
+            Preconditions.checkArgument(lastSeq <= b.lastAppendedSeq + 1,
                     "checkpoint lastSeq %s beyond newest appended seq %s + 1",
-                    lastSeq, lastAppendedSeq);
-            checkpointRoots = new EnumMap<>(BtreeId.class);
-            checkpointRoots.putAll(roots);
-            checkpointLastSeq = lastSeq;
-            checkpointPending = true;
-            writerWake.signal();
-            progress.signalAll();
+                    lastSeq, b.lastAppendedSeq);
+            b.checkpointRoots = new EnumMap<>(BtreeId.class);
+            b.checkpointRoots.putAll(roots);
+            b.checkpointLastSeq = lastSeq;
+            b.checkpointPending = true;
+            b.writerWake.signal();
+            b.progress.signalAll();
         } finally {
-            lock.unlock();
+            b.lock.unlock();
         }
     }
 
     /** The highest seq known durable. */
     public long durableSeq() {
-        lock.lock();
+        buffers.lock.lock();
         try {
-            return durableSeq;
+            return buffers.durableSeq;
         } finally {
-            lock.unlock();
+            buffers.lock.unlock();
         }
     }
 
     /** The seq the next {@link #append} will return (unless the open entry fills up first). */
     public long nextSeq() {
-        lock.lock();
+        buffers.lock.lock();
         try {
-            return open.seq;
+            return buffers.open.seq;
         } finally {
-            lock.unlock();
+            buffers.lock.unlock();
         }
     }
 
     /** Fraction of journal space holding needed entries; start reclaim at about 0.5. */
     public double fillRatio() {
-        lock.lock();
+        buffers.lock.lock();
         try {
-            return space.fillRatio();
+            return buffers.space.fillRatio();
         } finally {
-            lock.unlock();
+            buffers.lock.unlock();
         }
     }
 
     public Stats stats() {
-        lock.lock();
+        buffers.lock.lock();
         try {
-            return new Stats(appends, entriesWritten, flushes, bareFlushes, journalFullStalls,
-                    reclaimRequests);
+            return buffers.stats();
         } finally {
-            lock.unlock();
+            buffers.lock.unlock();
         }
     }
 
@@ -479,213 +417,57 @@ public final class JournalWriter implements AutoCloseable {
      */
     @Override
     public void close() throws KeelException {
-        lock.lock();
+        JournalBuffers b = buffers;
+        b.lock.lock();
         try {
-            closing = true;
-            writerWake.signal();
-            progress.signalAll();
+            b.closing = true;
+            b.writerWake.signal();
+            b.progress.signalAll();
         } finally {
-            lock.unlock();
+            b.lock.unlock();
         }
         try {
             thread.join(IO_WAIT_MS_MAX);
         } catch (InterruptedException e) {
-            throw interrupted("closing the journal", e);
+            throw JournalBuffers.interrupted("closing the journal", e);
         }
-        lock.lock();
+        b.lock.lock();
         try {
             if (thread.isAlive()) {
                 throw new DeviceIoException("journal: closing", new IOException(
                         "writer thread still busy after " + IO_WAIT_MS_MAX + " ms; "
-                                + describeLocked()));
+                                + b.describe()));
             }
-            if (failure != null) {
-                throw failure;
+            if (b.failure != null) {
+                throw b.failure;
             }
         } finally {
-            lock.unlock();
+            b.lock.unlock();
         }
     }
 
     /** State for messages and tests. */
     public void appendTo(StringBuilder sb) {
-        lock.lock();
+        buffers.lock.lock();
         try {
-            sb.append(describeLocked());
+            sb.append(buffers.describe());
         } finally {
-            lock.unlock();
+            buffers.lock.unlock();
         }
     }
 
-    @GuardedBy("lock")
-    private String describeLocked() {
+    @Override
+    public String toString() {
         StringBuilder sb = new StringBuilder();
-        sb.append("journal writer: open seq ").append(open.seq).append(" (")
-                .append(open.updates.size()).append(" updates), ").append(closed.size())
-                .append(" closed, written ").append(writtenSeq).append(", durable ")
-                .append(durableSeq).append(", flush wanted ").append(flushWantedSeq)
-                .append(", checkpoint lastSeq ").append(checkpointLastSeq)
-                .append(closing ? ", closing" : "").append(failure != null ? ", FAILED" : "")
-                .append("; ");
-        space.appendTo(sb);
+        appendTo(sb);
         return sb.toString();
     }
 
-    @GuardedBy("lock")
+    @GuardedBy("buffers.lock")
     private void checkUsable() throws KeelException {
-        if (failure != null) {
-            throw failure;
+        if (buffers.failure != null) {
+            throw buffers.failure;
         }
-        Preconditions.checkState(!closing, "journal on %s is closed", device.describe());
-    }
-
-    private static DeviceIoException interrupted(String what, InterruptedException e) {
-        Thread.currentThread().interrupt();
-        InterruptedIOException cause = new InterruptedIOException("interrupted");
-        cause.initCause(e);
-        return new DeviceIoException("journal: " + what, cause);
-    }
-
-    // ---- The writer thread -------------------------------------------------------------------
-
-    /** A unit of writer-thread work: entries to write (maybe none), then maybe a flush. */
-    private record Work(List<OpenEntry.Closed> batch, boolean flush, long seq, long lastSeq) {}
-
-    private void runWriter() {
-        try {
-            while (true) {
-                Work work;
-                lock.lock();
-                try {
-                    work = nextWork();
-                } finally {
-                    lock.unlock();
-                }
-                if (work == null) {
-                    return;
-                }
-                perform(work);
-            }
-        } catch (IOException e) {
-            fail(new DeviceIoException("journal write or flush on " + device.describe(), e));
-        } catch (RuntimeException | Error e) {
-            fail(new InconsistentException("journal writer thread died: " + e));
-            throw e;
-        } catch (InterruptedException e) {
-            fail(interrupted("journal writer thread", e));
-        }
-    }
-
-    private void fail(KeelException e) {
-        lock.lock();
-        try {
-            if (failure == null) {
-                failure = e;
-            }
-            progress.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Waits for and takes the next work; null when closed and drained, or failed. */
-    @GuardedBy("lock")
-    private Work nextWork() throws InterruptedException {
-        // Bounded: each pass returns work or waits for a signal or the write delay.
-        while (failure == null) {
-            long nowNanos = System.nanoTime();
-            long delayNanos = TimeUnit.MILLISECONDS.toNanos(options.writeDelayMs());
-            if (open.hasRecords() && shouldClose(nowNanos, delayNanos)) {
-                closeOpen();
-            }
-            if (!closed.isEmpty()) {
-                return takeBatch();
-            }
-            boolean flushWanted = flushWantedSeq > durableSeq || closing;
-            if (flushWanted && writtenSeq > durableSeq) {
-                return new Work(List.of(), true, writtenSeq, writtenLastSeq);
-            }
-            if (closing) {
-                return null;
-            }
-            if (open.hasRecords()) {
-                writerWake.awaitNanos(open.firstAppendNanos + delayNanos - nowNanos);
-            } else {
-                writerWake.await();
-            }
-        }
-        return null;
-    }
-
-    @GuardedBy("lock")
-    private boolean shouldClose(long nowNanos, long delayNanos) {
-        return closing
-                || checkpointPending
-                || spaceWaiters > 0
-                || flushWantedSeq >= open.seq
-                || writeWantedSeq >= open.seq
-                || open.recordBytes >= options.entryCloseBytes()
-                || nowNanos - open.firstAppendNanos >= delayNanos;
-    }
-
-    /**
-     * Takes closed entries up to the first that must be followed by a flush, and decides
-     * whether this batch ends with a flush: when an entry demands it, when anyone waits for
-     * durability, or when closing. The last entry of a flushed batch is marked FLUSH.
-     */
-    @GuardedBy("lock")
-    private Work takeBatch() {
-        List<OpenEntry.Closed> batch = new ArrayList<>();
-        boolean flush = false;
-        while (!closed.isEmpty() && !flush) {
-            OpenEntry.Closed c = closed.poll();
-            batch.add(c);
-            flush = c.mustFlush() || c.entry().seq() - durableSeq >= UNFLUSHED_ENTRIES_MAX;
-        }
-        flush |= flushWantedSeq > durableSeq;
-        flush |= closing && closed.isEmpty() && !open.hasRecords();
-        int lastIndex = batch.size() - 1;
-        OpenEntry.Closed last = batch.get(lastIndex);
-        if (flush) {
-            last = new OpenEntry.Closed(last.entry().withFlags(JournalEntry.FLAG_FLUSH),
-                    last.slot(), last.sizeBytes(), true);
-            batch.set(lastIndex, last);
-        }
-        return new Work(batch, flush, last.entry().seq(), last.entry().lastSeq());
-    }
-
-    /** Does the I/O of one unit of work, without the lock, then publishes the result. */
-    private void perform(Work work) throws IOException {
-        for (OpenEntry.Closed c : work.batch()) {
-            byte[] bytes = JournalEntryCodec.encode(c.entry(), layout.blockSizeBytes());
-            long offset = layout.bucketOffsetBytes(c.slot().bucketIndex())
-                    + c.slot().offsetInBucketBytes();
-            device.write(offset, ByteBuffer.wrap(bytes), false);
-        }
-        if (!work.batch().isEmpty()) {
-            lock.lock();
-            try {
-                writtenSeq = work.seq();
-                writtenLastSeq = work.lastSeq();
-                entriesWritten += work.batch().size();
-                progress.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
-        if (!work.flush()) {
-            return;
-        }
-        device.flush();
-        lock.lock();
-        try {
-            durableSeq = Math.max(durableSeq, work.seq());
-            space.advanceDurableLastSeq(work.lastSeq());
-            flushes++;
-            bareFlushes += work.batch().isEmpty() ? 1 : 0;
-            progress.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        Preconditions.checkState(!buffers.closing, "journal on %s is closed", device.describe());
     }
 }
