@@ -86,7 +86,7 @@ public record Superblock(
         for (long bucket : journalBuckets) {
             out.putLong(bucket);
         }
-        out.putInt(8, Crc32c.of(out, 12, encodedBytes()));
+        out.putInt(8, Crc32c.ofRange(out, 12, encodedBytes()));
         out.clear();
         return out;
     }
@@ -122,7 +122,7 @@ public record Superblock(
         if (encoded < FIXED_BYTES || encoded > ENCODED_BYTES_MAX || encoded > in.remaining()) {
             return new Invalid("bad encoded length " + encoded);
         }
-        int actual = Crc32c.of(in, base + 12, base + encoded);
+        int actual = Crc32c.ofRange(in, base + 12, base + encoded);
         if (actual != crc) {
             return new Invalid(String.format("checksum mismatch: stored %08x, computed %08x", crc, actual));
         }

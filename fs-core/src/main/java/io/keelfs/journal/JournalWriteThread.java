@@ -1,0 +1,150 @@
+package io.keelfs.journal;
+
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import io.keelfs.block.BlockDevice;
+import io.keelfs.error.DeviceIoException;
+import io.keelfs.error.InconsistentException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The journal's one writer thread: closes the open entry when it is due, writes closed entries
+ * in seq order, and flushes the device after a batch when anyone needs durability. Entry
+ * point: {@link #run}.
+ *
+ * <p>Ordering rule: the next batch's writes are issued only after the previous batch's flush
+ * has returned. So any entry on disk with a seq above a FLUSH entry proves that entry's flush
+ * completed (the reader relies on this), and {@link JournalWriter#UNFLUSHED_ENTRIES_MAX}
+ * bounds how far written entries run ahead of durable ones.
+ *
+ * <p>Threading: runs on its own daemon thread; takes the {@link JournalBuffers} lock to pick
+ * work and to publish results, never during device I/O. An I/O error kills the journal: every
+ * waiter then gets the {@link DeviceIoException}.
+ */
+final class JournalWriteThread implements Runnable {
+    /** One unit of work: entries to write (maybe none), then maybe a flush. */
+    record Work(List<OpenEntry.Closed> batch, boolean flush, long seq, long lastSeq) {}
+
+    private final BlockDevice device;
+    private final JournalLayout layout;
+    private final JournalWriter.Options options;
+    private final JournalBuffers buffers;
+
+    JournalWriteThread(BlockDevice device, JournalLayout layout, JournalWriter.Options options,
+            JournalBuffers buffers) {
+        this.device = device;
+        this.layout = layout;
+        this.options = options;
+        this.buffers = buffers;
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (true) {
+                Work work;
+                buffers.lock.lock();
+                try {
+                    work = nextWork();
+                } finally {
+                    buffers.lock.unlock();
+                }
+                if (work == null) {
+                    return;
+                }
+                perform(work);
+            }
+        } catch (IOException e) {
+            buffers.fail(new DeviceIoException(
+                    "journal write or flush on " + device.describe(), e));
+        } catch (InterruptedException e) {
+            buffers.fail(JournalBuffers.interrupted("journal writer thread", e));
+        } catch (RuntimeException | Error e) {
+            buffers.fail(new InconsistentException("journal writer thread died: " + e));
+            throw e;
+        }
+    }
+
+    /** Waits for and takes the next work; null when closed and drained, or failed. */
+    @GuardedBy("buffers.lock")
+    private Work nextWork() throws InterruptedException {
+        JournalBuffers b = buffers;
+        long delayNanos = TimeUnit.MILLISECONDS.toNanos(options.writeDelayMs());
+        // Bounded: each pass returns work, or waits for a signal or for the write delay.
+        while (b.failure == null) {
+            assert b.verify() : b.describe();
+            long nowNanos = System.nanoTime();
+            if (b.open.hasRecords() && shouldClose(nowNanos, delayNanos)) {
+                b.closeOpen();
+            }
+            if (!b.closed.isEmpty()) {
+                return b.takeBatch();
+            }
+            // Entries written without a flush and now waited for, or closing: a bare flush.
+            boolean flushWanted = b.flushWantedSeq > b.durableSeq || b.closing;
+            if (flushWanted && b.writtenSeq > b.durableSeq) {
+                return new Work(List.of(), true, b.writtenSeq, b.writtenLastSeq);
+            }
+            if (b.closing) {
+                return null;
+            }
+            if (b.open.hasRecords()) {
+                b.writerWake.awaitNanos(b.open.firstAppendNanos + delayNanos - nowNanos);
+            } else {
+                b.writerWake.await();
+            }
+        }
+        return null;
+    }
+
+    /** Whether the open entry (which has records) is due to be closed now. */
+    @GuardedBy("buffers.lock")
+    private boolean shouldClose(long nowNanos, long delayNanos) {
+        JournalBuffers b = buffers;
+        return b.closing
+                || b.checkpointPending
+                || b.spaceWaiters > 0
+                || b.flushWantedSeq >= b.open.seq
+                || b.writeWantedSeq >= b.open.seq
+                || b.open.recordBytes >= options.entryCloseBytes()
+                || nowNanos - b.open.firstAppendNanos >= delayNanos;
+    }
+
+    /** Does the I/O of one unit of work, without the lock, then publishes the result. */
+    private void perform(Work work) throws IOException {
+        for (OpenEntry.Closed c : work.batch()) {
+            byte[] bytes = JournalEntryCodec.encode(c.entry(), layout.blockSizeBytes());
+            long offset = layout.bucketOffsetBytes(c.slot().bucketIndex())
+                    + c.slot().offsetInBucketBytes();
+            device.write(offset, ByteBuffer.wrap(bytes), false);
+        }
+        JournalBuffers b = buffers;
+        if (!work.batch().isEmpty()) {
+            b.lock.lock();
+            try {
+                b.writtenSeq = work.seq();
+                b.writtenLastSeq = work.lastSeq();
+                b.entriesWritten += work.batch().size();
+                b.progress.signalAll();
+            } finally {
+                b.lock.unlock();
+            }
+        }
+        if (!work.flush()) {
+            return;
+        }
+        device.flush();
+        b.lock.lock();
+        try {
+            b.durableSeq = Math.max(b.durableSeq, work.seq());
+            b.space.advanceDurableLastSeq(work.lastSeq());
+            b.flushes++;
+            b.bareFlushes += work.batch().isEmpty() ? 1 : 0;
+            b.progress.signalAll();
+        } finally {
+            b.lock.unlock();
+        }
+    }
+}

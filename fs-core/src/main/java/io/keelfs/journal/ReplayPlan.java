@@ -1,0 +1,90 @@
+package io.keelfs.journal;
+
+import io.keelfs.format.BtreeId;
+import io.keelfs.format.NodePointer;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@link JournalReader#read} decided to replay, and what it found wrong on the way.
+ *
+ * <p>The engine loads the btrees from {@link #roots}, then applies the key updates of
+ * {@link #entries} in order. {@link JournalWriter#resume} continues the journal from here.
+ *
+ * @param entries the entries to replay, in seq order: every entry of the head's chain with
+ *     seq in [lastSeq, headSeq]; consecutive entries are linked by prevSeq
+ * @param roots btree roots stamped in the head entry (latest durable checkpoint)
+ * @param lastSeq the head entry's lastSeq: replay starts here
+ * @param headSeq the newest entry whose chain back to lastSeq is complete and valid
+ * @param highestSeqSeen the highest seq of any valid entry, replayed or not
+ * @param problems everything found wrong and handled, for reporting
+ * @param headBucketIndex the journal bucket holding the head entry
+ * @param bucketSeqMax for each journal bucket, the highest seq of a replayed entry in it,
+ *     or 0 when it holds none (it may be reused)
+ */
+public record ReplayPlan(
+        List<JournalEntry> entries,
+        Map<BtreeId, NodePointer> roots,
+        long lastSeq,
+        long headSeq,
+        long highestSeqSeen,
+        List<JournalProblem> problems,
+        int headBucketIndex,
+        List<Long> bucketSeqMax) {
+
+    public ReplayPlan {
+        entries = List.copyOf(entries);
+        roots = roots.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(roots));
+        problems = List.copyOf(problems);
+        bucketSeqMax = List.copyOf(bucketSeqMax);
+        if (entries.isEmpty() || entries.get(entries.size() - 1).seq() != headSeq) {
+            throw new IllegalArgumentException("replay plan must end with its head " + headSeq);
+        }
+        if (highestSeqSeen < headSeq) {
+            throw new IllegalArgumentException(String.format(
+                    "highest seq seen %d below head %d", highestSeqSeen, headSeq));
+        }
+    }
+
+    /** The head entry. */
+    public JournalEntry head() {
+        return entries.get(entries.size() - 1);
+    }
+
+    /** Checks the chain: seqs increase, each entry's prevSeq is the entry before it. */
+    public void verify() {
+        for (int i = 1; i < entries.size(); i++) {
+            JournalEntry prev = entries.get(i - 1);
+            JournalEntry cur = entries.get(i);
+            if (cur.prevSeq() != prev.seq()) {
+                throw new IllegalStateException(String.format(
+                        "replay plan chain broken: entry %d has prevSeq %d, previous entry is %d",
+                        cur.seq(), cur.prevSeq(), prev.seq()));
+            }
+        }
+        if (entries.get(0).seq() < lastSeq && entries.size() > 0) {
+            throw new IllegalStateException("replay plan starts at " + entries.get(0).seq()
+                    + " below lastSeq " + lastSeq);
+        }
+    }
+
+    public void appendTo(StringBuilder sb) {
+        sb.append("replay plan: entries ").append(entries.get(0).seq()).append("..")
+                .append(headSeq).append(" (").append(entries.size()).append("), lastSeq ")
+                .append(lastSeq).append(", highest seen ").append(highestSeqSeen)
+                .append(", head in bucket ").append(headBucketIndex)
+                .append(", roots ").append(roots.keySet());
+        for (JournalProblem p : problems) {
+            sb.append("\n  ").append(p);
+        }
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        appendTo(sb);
+        return sb.toString();
+    }
+}
