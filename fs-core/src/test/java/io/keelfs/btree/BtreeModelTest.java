@@ -59,7 +59,7 @@ class BtreeModelTest {
     private static final LongAdder WRITES = new LongAdder();
     private static final AtomicInteger LEVEL_MAX_SEEN = new AtomicInteger();
 
-    @Property(tries = 40)
+    @Property(tries = 30)
     void btreeMatchesTreeMap(@ForAll("chains") ActionChain<Harness> chain) {
         Harness end = chain.withInvariant("touched tree equals its model", Harness::check).run();
         end.dropTrees();

@@ -109,6 +109,13 @@ class BtreeTest {
         tree.verify();
         assertEquals(model.size(), tree.countKeys());
         assertTrue(tree.dirtyRoot.level >= 2, "depth " + tree.dirtyRoot.level);
+        StringBuilder dump = new StringBuilder();
+        tree.appendTo(dump);
+        assertTrue(dump.toString().startsWith("btree TEST0: root null, "), dump::toString);
+        assertTrue(dump.toString().contains("interior L" + tree.dirtyRoot.level + " [0:0:0.."),
+                dump::toString);
+        assertTrue(dump.toString().split("\n").length <= 203, "dump is bounded");
+        System.out.println(dump.substring(0, dump.indexOf("\n", 400)));
         assertTrue(tree.stats().splits() > 100);
         List<Bpos> positions = new ArrayList<>(model.keySet());
         java.util.Collections.shuffle(positions, random);
