@@ -356,9 +356,10 @@ public final class JournalWriter implements AutoCloseable {
         try {
             Preconditions.checkArgument(lastSeq >= b.checkpointLastSeq,
                     "checkpoint lastSeq %s moves back from %s", lastSeq, b.checkpointLastSeq);
-            Preconditions.checkArgument(lastSeq <= b.lastAppendedSeq + 1,
-                    "checkpoint lastSeq %s beyond newest appended seq %s + 1",
-                    lastSeq, b.lastAppendedSeq);
+            // After a seq jump nothing may be appended yet: the open entry's seq is the bound.
+            Preconditions.checkArgument(lastSeq <= Math.max(b.lastAppendedSeq + 1, b.open.seq),
+                    "checkpoint lastSeq %s beyond newest appended seq %s + 1 and open seq %s",
+                    lastSeq, b.lastAppendedSeq, b.open.seq);
             b.checkpointRoots = new EnumMap<>(BtreeId.class);
             b.checkpointRoots.putAll(roots);
             b.checkpointLastSeq = lastSeq;
@@ -368,6 +369,27 @@ public final class JournalWriter implements AutoCloseable {
         } finally {
             b.lock.unlock();
         }
+    }
+
+    /**
+     * Returns once an entry stamped with the latest {@link #setCheckpoint} roots and lastSeq is
+     * durable. When the open entry holds no update, a record-less entry is written for it (as
+     * mkfs writes entry 1): the checkpoint must be on the device before the node slots it
+     * replaced may be reused.
+     */
+    public void awaitCheckpointDurable() throws KeelException {
+        long seq;
+        JournalBuffers b = buffers;
+        b.lock.lock();
+        try {
+            seq = appendLocked(List.of(), 0);
+            if (b.open.seq == seq) {
+                b.open.checkpointMarker = true;
+            }
+        } finally {
+            b.lock.unlock();
+        }
+        awaitDurable(seq);
     }
 
     /** The highest seq known durable. */

@@ -25,6 +25,8 @@ final class OpenEntry {
     JournalSpace.Slot slot;
     /** System.nanoTime() of the first append, for the write delay. */
     long firstAppendNanos;
+    /** Written even without updates: it carries a checkpoint's roots and lastSeq. */
+    boolean checkpointMarker;
 
     OpenEntry(long seq, long prevSeq) {
         this.seq = seq;
@@ -32,7 +34,7 @@ final class OpenEntry {
     }
 
     boolean hasRecords() {
-        return !updates.isEmpty();
+        return !updates.isEmpty() || checkpointMarker;
     }
 
     /** Whether {@code moreRecordBytes} still fit in the slot, with room for header and roots. */

@@ -1,0 +1,407 @@
+package io.keelfs.engine;
+
+import io.keelfs.block.BlockDevice;
+import io.keelfs.btree.Btree;
+import io.keelfs.btree.BtreeSet;
+import io.keelfs.btree.NodeCache;
+import io.keelfs.btree.SlotNodeStore;
+import io.keelfs.error.DeviceIoException;
+import io.keelfs.error.InconsistentException;
+import io.keelfs.error.KeelException;
+import io.keelfs.error.NoSpaceException;
+import io.keelfs.error.SuperblockCorruptException;
+import io.keelfs.format.Bkey;
+import io.keelfs.format.BtreeId;
+import io.keelfs.format.Geometry;
+import io.keelfs.format.NodePointer;
+import io.keelfs.format.Superblock;
+import io.keelfs.journal.JournalEntry;
+import io.keelfs.journal.JournalLayout;
+import io.keelfs.journal.JournalReader;
+import io.keelfs.journal.JournalRecord;
+import io.keelfs.journal.JournalWriter;
+import io.keelfs.journal.ReplayPlan;
+import io.keelfs.keycache.BtreeKeyCache;
+import io.keelfs.txn.Transaction;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.logging.Logger;
+
+/**
+ * The storage engine over one device: superblock, journal, btrees, key caches, transactions.
+ *
+ * <p>Entry points: {@link #open}, {@link Mkfs#format}, {@link #read}, {@link #update},
+ * {@link #checkpoint}, {@link #close}.
+ *
+ * <p>Commit (under the exclusive lock): run the body against the committed trees plus its own
+ * overlay; touch every updated position so no node read can fail after the journal append;
+ * append the updates to the journal (one entry, atomic); apply them to the trees (cached btrees
+ * through their key cache). A FLUSH commit then waits, without the lock, for the journal flush
+ * it shares with concurrent committers.
+ *
+ * <p>Checkpoint (journal reclaim, under the exclusive lock): write dirty key-cache entries into
+ * their btrees, checking coherency; write every dirty node copy-on-write; flush the device;
+ * give the journal the new roots and lastSeq; wait until an entry carrying them is durable;
+ * only then make the replaced node slots allocatable again.
+ *
+ * <p>Thread-safety: safe for many threads; see package-info.
+ */
+public final class Engine implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Engine.class.getName());
+    /** Runs of one transaction body when the journal is full (each run checkpoints first). */
+    static final int COMMIT_RESTARTS_MAX = 3;
+    /** How long an append waits for journal space before the commit checkpoints and restarts. */
+    static final long JOURNAL_FULL_WAIT_MS = 200;
+
+    /** A transaction body. It may run more than once only if a future version restarts. */
+    @FunctionalInterface
+    public interface Body<T> {
+        T run(Transaction txn) throws KeelException;
+    }
+
+    private final BlockDevice device;
+    private final EngineOptions options;
+    private final Geometry geometry;
+    private final SlotNodeStore store;
+    private final NodeCache nodeCache;
+    private final BtreeSet trees;
+    private final EnumMap<BtreeId, BtreeKeyCache> keyCaches = new EnumMap<>(BtreeId.class);
+    private final CommittedTrees committed;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final ReadOnlyState readOnly;
+    private final List<String> openMessages;
+    private final EngineStats stats = new EngineStats();
+    private volatile Superblock superblock;
+    private JournalWriter journal;
+    private Reclaimer reclaimer;
+    private boolean closed;
+
+    private Engine(BlockDevice device, EngineOptions options, Superblock superblock,
+            SlotNodeStore store, NodeCache nodeCache, BtreeSet trees, List<String> messages) {
+        this.device = device;
+        this.options = options;
+        this.superblock = superblock;
+        this.geometry = superblock.geometry();
+        this.store = store;
+        this.nodeCache = nodeCache;
+        this.trees = trees;
+        this.readOnly = new ReadOnlyState(options.readOnly());
+        this.openMessages = messages;
+        for (BtreeId id : BtreeId.values()) {
+            if (id.cached) {
+                Btree tree = trees.tree(id);
+                keyCaches.put(id, new BtreeKeyCache(id, new TreeBacking(tree),
+                        options.keyCacheBytesMax()));
+            }
+        }
+        this.committed = new CommittedTrees(trees, keyCaches);
+    }
+
+    /**
+     * Opens a formatted device: reads the superblock (newest valid copy), replays the journal
+     * into the btrees, and (unless read-only) marks the superblock not clean, checkpoints the
+     * replayed state and starts background reclaim.
+     */
+    public static Engine open(BlockDevice device, EngineOptions options) throws KeelException {
+        SuperblockIo.ReadResult sb = SuperblockIo.read(device);
+        List<String> messages = new ArrayList<>(sb.problems());
+        Superblock superblock = sb.superblock();
+        checkDevice(device, superblock);
+        Geometry g = superblock.geometry();
+        JournalLayout layout = journalLayout(superblock);
+        ReplayPlan plan = JournalReader.read(device, layout, options.allowJournalTruncation());
+        plan.problems().forEach(p -> messages.add("journal: " + p));
+        SlotNodeStore store = new SlotNodeStore(device, List.of(new SlotNodeStore.Range(
+                g.bucketOffsetBytes(g.firstNodeBucket()),
+                g.nodeBucketCount() * g.bucketSizeBytes())), g.nodeSizeBytes());
+        NodeCache cache = new NodeCache(options.nodeCacheBytesMax());
+        BtreeSet trees = BtreeSet.open(plan.roots(), store, cache, g.nodeSizeBytes());
+        if (!options.readOnly()) {
+            // Allocation needs the slot map; a read-only open must still serve what is readable.
+            trees.markNodesUsed(store);
+        }
+        Engine engine = new Engine(device, options, superblock, store, cache, trees, messages);
+        engine.replay(plan);
+        messages.forEach(m -> LOG.warning(device.describe() + ": " + m));
+        if (!options.readOnly()) {
+            engine.startWriting(layout, plan);
+        }
+        return engine;
+    }
+
+    static JournalLayout journalLayout(Superblock superblock) {
+        Geometry g = superblock.geometry();
+        List<Long> offsets = new ArrayList<>();
+        for (long bucket : superblock.journalBuckets()) {
+            offsets.add(g.bucketOffsetBytes(bucket));
+        }
+        return new JournalLayout(offsets, g.bucketSizeBytes(), g.blockSizeBytes());
+    }
+
+    private static void checkDevice(BlockDevice device, Superblock sb)
+            throws SuperblockCorruptException {
+        Geometry g = sb.geometry();
+        if (device.sizeBytes() < g.usedBytes()) {
+            throw new SuperblockCorruptException(String.format(
+                    "%s is %d bytes but its superblock describes %d buckets of %d bytes (%d bytes):"
+                            + " the image was truncated", device.describe(), device.sizeBytes(),
+                    g.bucketCount(), g.bucketSizeBytes(), g.usedBytes()), -1);
+        }
+        if (g.blockSizeBytes() % device.blockSizeBytes() != 0) {
+            throw new SuperblockCorruptException(String.format(
+                    "%s has block size %d, the filesystem needs a multiple: %d",
+                    device.describe(), device.blockSizeBytes(), g.blockSizeBytes()), -1);
+        }
+        long unknown = sb.features() & ~Superblock.FEATURES_KNOWN;
+        if (unknown != 0) {
+            throw new SuperblockCorruptException(String.format(
+                    "%s uses features %x this build does not know", device.describe(), unknown), -1);
+        }
+    }
+
+    /** Applies the journal's key updates, in seq order, straight into the btrees. */
+    private void replay(ReplayPlan plan) throws KeelException {
+        long keys = 0;
+        for (JournalEntry entry : plan.entries()) {
+            for (JournalRecord.KeyUpdate u : entry.updates()) {
+                trees.tree(u.btree()).put(u.key());
+                keys++;
+            }
+        }
+        stats.replayedKeys = keys;
+        stats.replayedEntries = plan.entries().size();
+    }
+
+    private void startWriting(JournalLayout layout, ReplayPlan plan) throws KeelException {
+        JournalWriter.Options defaults = JournalWriter.Options.defaults();
+        journal = JournalWriter.resume(device, layout, plan, superblock.isClean(),
+                new JournalWriter.Options(defaults.writeDelayMs(), defaults.entryCloseBytes(),
+                        JOURNAL_FULL_WAIT_MS), this::requestReclaim);
+        writeSuperblock(false);
+        checkpoint();
+        reclaimer = new Reclaimer(this, options.checkpointIntervalMs(),
+                options.checkpointJournalFill());
+        reclaimer.start();
+    }
+
+    private void writeSuperblock(boolean clean) throws DeviceIoException {
+        Superblock next = superblock.withSeqAndFlags(superblock.seq() + 1,
+                clean ? Superblock.FLAG_CLEAN : 0);
+        SuperblockIo.write(device, next);
+        superblock = next;
+    }
+
+    /** Runs a read-only transaction under the shared lock. */
+    public <T> T read(Body<T> body) throws KeelException {
+        lock.readLock().lock();
+        try {
+            return body.run(new Transaction(committed, true));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Runs a read-write transaction and commits it atomically. With {@link Durability#FLUSH}
+     * returns only once the commit is durable.
+     */
+    public <T> T update(Body<T> body, Durability durability) throws KeelException {
+        for (int attempt = 0; ; attempt++) {
+            readOnly.checkWritable("update");
+            if (journal.fillRatio() > options.checkpointJournalFill()) {
+                checkpoint();
+            }
+            try {
+                return commitOnce(body, durability);
+            } catch (NoSpaceException e) {
+                // The journal was full: nothing was applied, so checkpoint and run the body again.
+                if (attempt + 1 >= COMMIT_RESTARTS_MAX) {
+                    throw e;
+                }
+                stats.commitRestarts++;
+                checkpoint();
+            }
+        }
+    }
+
+    private <T> T commitOnce(Body<T> body, Durability durability) throws KeelException {
+        long seq;
+        T result;
+        lock.writeLock().lock();
+        try {
+            readOnly.checkWritable("update");
+            Transaction txn = new Transaction(committed, false);
+            result = body.run(txn);
+            List<Transaction.Update> updates = txn.updates();
+            if (updates.isEmpty()) {
+                return result;
+            }
+            touch(updates);
+            seq = journal.append(toRecords(updates));
+            options.hooks().afterJournalAppend(seq);
+            apply(updates, seq);
+            stats.commits++;
+        } finally {
+            lock.writeLock().unlock();
+        }
+        if (durability == Durability.FLUSH) {
+            journal.awaitDurable(seq);
+        }
+        return result;
+    }
+
+    /** Reads every updated position so applying cannot meet an unread or corrupt node. */
+    private void touch(List<Transaction.Update> updates) throws KeelException {
+        for (Transaction.Update u : updates) {
+            trees.tree(u.btree()).get(u.key().pos());
+        }
+    }
+
+    private static List<JournalRecord.KeyUpdate> toRecords(List<Transaction.Update> updates) {
+        List<JournalRecord.KeyUpdate> records = new ArrayList<>(updates.size());
+        for (Transaction.Update u : updates) {
+            records.add(new JournalRecord.KeyUpdate(u.btree(), u.key()));
+        }
+        return records;
+    }
+
+    /**
+     * Applies journaled updates. A failure here leaves memory and journal apart: that is an
+     * internal inconsistency, so the engine goes read-only (the journal still replays right).
+     */
+    private void apply(List<Transaction.Update> updates, long seq) throws KeelException {
+        try {
+            for (Transaction.Update u : updates) {
+                BtreeKeyCache cache = keyCaches.get(u.btree());
+                if (cache != null) {
+                    cache.update(u.key(), seq);
+                } else {
+                    trees.tree(u.btree()).put(u.key());
+                }
+            }
+        } catch (KeelException e) {
+            readOnly.emergency("applying journal seq " + seq + " failed: " + e.getMessage());
+            throw new InconsistentException("applying journal seq " + seq + " failed after it"
+                    + " was journaled; the filesystem is now read-only; run keelfs fsck: "
+                    + e.getMessage());
+        }
+    }
+
+    /** Called by the journal when it is full: wake reclaim (never inline: we may hold the lock). */
+    private void requestReclaim() {
+        Reclaimer r = reclaimer;
+        if (r != null) {
+            r.wake();
+        }
+    }
+
+    /**
+     * Writes everything in memory to its btree nodes and moves the journal's lastSeq past it.
+     * On an inconsistency the engine goes read-only and the error is returned.
+     */
+    public void checkpoint() throws KeelException {
+        readOnly.checkWritable("checkpoint");
+        lock.writeLock().lock();
+        try {
+            checkpointLocked();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void checkpointLocked() throws KeelException {
+        options.hooks().beforeKeyCacheFlush();
+        try {
+            for (BtreeKeyCache cache : keyCaches.values()) {
+                cache.flushDirty();
+            }
+        } catch (InconsistentException e) {
+            readOnly.emergency(e.getMessage());
+            throw e;
+        }
+        long lastSeq = journal.nextSeq();
+        Map<BtreeId, NodePointer> roots = trees.checkpoint(lastSeq);
+        try {
+            device.flush();
+        } catch (IOException e) {
+            throw new DeviceIoException("flushing btree nodes of a checkpoint", e);
+        }
+        long freedBefore = store.freedCount();
+        journal.setCheckpoint(roots, lastSeq);
+        journal.awaitCheckpointDurable();
+        store.releasePending(freedBefore);
+        stats.checkpoints++;
+    }
+
+    /** True when the engine may not write (mounted read-only, or emergency read-only). */
+    public boolean isReadOnly() {
+        return readOnly.isReadOnly();
+    }
+
+    /** Why the engine went emergency read-only, or null. */
+    public String emergencyReason() {
+        return readOnly.emergencyReason();
+    }
+
+    public Superblock superblock() {
+        return superblock;
+    }
+
+    /** Notes made while opening: superblock fallbacks, journal problems cut at replay. */
+    public List<String> openMessages() {
+        return openMessages;
+    }
+
+    public EngineStats stats() {
+        return stats;
+    }
+
+    /** Test access to a btree under the cache (e.g. to corrupt it); not for production code. */
+    Btree btreeForTest(BtreeId id) {
+        return trees.tree(id);
+    }
+
+    BlockDevice device() {
+        return device;
+    }
+
+    double journalFillRatio() {
+        return journal == null ? 0 : journal.fillRatio();
+    }
+
+    /**
+     * Checkpoints, stops the journal and marks the superblock clean. After an emergency
+     * read-only nothing more is written: the next open replays the journal.
+     */
+    @Override
+    public void close() throws KeelException {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        if (reclaimer != null) {
+            reclaimer.stop();
+        }
+        if (journal == null) {
+            return;
+        }
+        boolean clean = false;
+        try {
+            if (!readOnly.isReadOnly()) {
+                checkpoint();
+                clean = true;
+            }
+        } finally {
+            journal.close();
+            if (clean) {
+                writeSuperblock(true);
+            }
+        }
+    }
+}

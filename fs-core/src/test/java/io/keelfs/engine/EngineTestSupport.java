@@ -1,0 +1,40 @@
+package io.keelfs.engine;
+
+import io.keelfs.block.BlockDevice;
+import io.keelfs.error.KeelException;
+import io.keelfs.format.Bkey;
+import io.keelfs.format.Bpos;
+import io.keelfs.format.KeyType;
+import java.nio.ByteBuffer;
+
+/** Small images and options that make engine tests fast and deterministic. */
+final class EngineTestSupport {
+    static final int BLOCK = 4096;
+    static final int BUCKET = 64 << 10;
+    static final int NODE = 8 << 10;
+
+    private EngineTestSupport() {}
+
+    static Mkfs.Options smallMkfs() {
+        return new Mkfs.Options(BLOCK, BUCKET, NODE, "test");
+    }
+
+    /** No background thread: tests decide when checkpoints happen. */
+    static EngineOptions testOptions() {
+        return EngineOptions.defaults().withCheckpointIntervalMs(0).withNodeCacheBytesMax(4 << 20);
+    }
+
+    static Engine formatAndOpen(BlockDevice device) throws KeelException {
+        Mkfs.format(device, smallMkfs());
+        return Engine.open(device, testOptions());
+    }
+
+    static Bkey blob(long inode, long offset, long value) {
+        return new Bkey(Bpos.of(inode, offset), KeyType.BLOB,
+                ByteBuffer.allocate(8).putLong(value).array());
+    }
+
+    static long valueOf(Bkey key) {
+        return key == null ? -1 : ByteBuffer.wrap(key.value()).getLong();
+    }
+}
