@@ -74,7 +74,8 @@ public final class JournalWriter implements AutoCloseable {
         public Options {
             Preconditions.checkArgument(writeDelayMs >= 0 && writeDelayMs <= 10_000,
                     "write delay %s ms not in [0, 10000]", writeDelayMs);
-            Preconditions.checkArgument(entryCloseBytes > 0, "entry close bytes %s", entryCloseBytes);
+            Preconditions.checkArgument(
+                    entryCloseBytes > 0, "entry close bytes %s", entryCloseBytes);
             Preconditions.checkArgument(
                     journalFullWaitMs >= 0 && journalFullWaitMs <= JOURNAL_FULL_WAIT_MS_MAX,
                     "journal full wait %s ms not in [0, %s]", journalFullWaitMs,
@@ -323,7 +324,7 @@ public final class JournalWriter implements AutoCloseable {
         }
     }
 
-    /** Returns once an entry with seq ≥ {@code seq} has been written (not necessarily flushed). */
+    /** Returns once an entry with seq ≥ {@code seq} is written (not necessarily flushed). */
     public void awaitWritten(long seq) throws KeelException {
         JournalBuffers b = buffers;
         b.lock.lock();
