@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keelfs.block.MemoryBlockDevice;
+import io.keelfs.error.DeviceIoException;
 import io.keelfs.error.JournalCorruptException;
 import io.keelfs.error.KeelException;
 import java.nio.ByteBuffer;
@@ -310,6 +311,23 @@ class JournalReaderTest {
             big.add(JournalTestSupport.update(7, i, 500, r));
         }
         return big;
+    }
+
+    @Test
+    void unreadableBucketFailsMountButNotRepair() throws Exception {
+        RecordingDevice device = newDevice();
+        try (JournalWriter w = fresh(device)) {
+            durableEntries(w, 3, new Random(9));
+        }
+        device.failReadsFrom = LAYOUT.bucketOffsetBytes(2);
+        device.failReadsTo = device.failReadsFrom + 512;
+        DeviceIoException e = assertThrows(
+                DeviceIoException.class, () -> JournalReader.read(device, LAYOUT));
+        assertTrue(e.getMessage().contains("journal bucket 2"), e.getMessage());
+        ReplayPlan plan = JournalReader.read(device, LAYOUT, true);
+        assertEquals(List.of(2), problems(plan, JournalProblem.Kind.BUCKET_UNREADABLE).stream()
+                .map(JournalProblem::bucketIndex).toList());
+        assertEquals(4, plan.headSeq());
     }
 
     /** Random bytes in every bucket: an answer or a KeelException, never anything else. */
