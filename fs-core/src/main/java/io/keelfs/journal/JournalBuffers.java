@@ -122,7 +122,8 @@ final class JournalBuffers {
                     last.slot(), last.sizeBytes(), true);
             batch.set(lastIndex, last);
         }
-        return new JournalWriteThread.Work(batch, flush, last.entry().seq(), last.entry().lastSeq());
+        return new JournalWriteThread.Work(
+                batch, flush, last.entry().seq(), last.entry().lastSeq());
     }
 
     /** Waits until {@code done}, a failure, or {@link JournalWriter#IO_WAIT_MS_MAX}. */

@@ -65,7 +65,8 @@ public record JournalEntry(
 
     /** Bytes of header plus records, before padding to the block size. */
     public int unpaddedBytes() {
-        int bytes = JournalEntryCodec.HEADER_BYTES + roots.size() * JournalEntryCodec.ROOT_RECORD_BYTES;
+        int bytes = JournalEntryCodec.HEADER_BYTES
+                + roots.size() * JournalEntryCodec.ROOT_RECORD_BYTES;
         for (JournalRecord.KeyUpdate u : updates) {
             bytes += u.encodedBytes();
         }

@@ -31,12 +31,14 @@ public record JournalLayout(
         int count = bucketOffsetsBytes.size();
         if (count < BUCKET_COUNT_MIN || count > BUCKET_COUNT_MAX) {
             throw new IllegalArgumentException(String.format(
-                    "%d journal buckets, need [%d, %d]", count, BUCKET_COUNT_MIN, BUCKET_COUNT_MAX));
+                    "%d journal buckets, need [%d, %d]",
+                    count, BUCKET_COUNT_MIN, BUCKET_COUNT_MAX));
         }
         if (bucketSizeBytes <= 0 || bucketSizeBytes > BUCKET_SIZE_BYTES_MAX
                 || bucketSizeBytes % blockSizeBytes != 0) {
             throw new IllegalArgumentException(String.format(
-                    "journal bucket size %d bytes is not a multiple of the block size %d in (0, %d]",
+                    "journal bucket size %d bytes is not a multiple of the block size %d "
+                            + "in (0, %d]",
                     bucketSizeBytes, blockSizeBytes, BUCKET_SIZE_BYTES_MAX));
         }
         checkOffsets(bucketOffsetsBytes, bucketSizeBytes, blockSizeBytes);

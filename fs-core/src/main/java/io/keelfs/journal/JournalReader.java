@@ -88,7 +88,8 @@ public final class JournalReader {
         Arrays.fill(bucketSeqMax, 0L);
         for (JournalScan.Located l : chain) {
             entries.add(l.entry());
-            bucketSeqMax[l.bucketIndex()] = Math.max(bucketSeqMax[l.bucketIndex()], l.entry().seq());
+            int b = l.bucketIndex();
+            bucketSeqMax[b] = Math.max(bucketSeqMax[b], l.entry().seq());
         }
         return new ReplayPlan(entries, head.entry().roots(), lastSeq, head.entry().seq(),
                 bySeq.lastKey(), problems, head.bucketIndex(), Arrays.asList(bucketSeqMax));
@@ -199,7 +200,8 @@ public final class JournalReader {
                 provenFlush.deviceOffsetBytes(), top, lowest.entry().seq(),
                 provenFlush.entry().seq(), head.entry().seq(), head.bucketIndex());
         if (!allowTruncation) {
-            throw new JournalCorruptException(message, offsetOfMissing(missingSeq, lowest, damaged));
+            throw new JournalCorruptException(
+                    message, offsetOfMissing(missingSeq, lowest, damaged));
         }
         problems.add(new JournalProblem(JournalProblem.Kind.CORRUPT_MIDDLE, missingSeq,
                 lowest.bucketIndex(), offsetOfMissing(missingSeq, lowest, damaged),

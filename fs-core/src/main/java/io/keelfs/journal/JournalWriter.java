@@ -31,17 +31,24 @@ import java.util.concurrent.TimeUnit;
  * share that flush. Writes of the next batch start only after the flush returned, which is
  * what lets the reader treat a FLUSH entry followed by a later entry as proof of durability.
  *
- * <p>Seq rules: seqs are never reused. After an unclean shutdown {@link #resume} continues at
- * the highest seq seen + {@link #BLACKLIST_GAP}; at most {@link #UNFLUSHED_ENTRIES_MAX}
- * entries are ever written past the newest durable one (the writer forces a flush), so no
- * entry ever written, even torn, can carry a seq at or above the new start.
+ * <p>Seq rules: seqs are never reused for different contents. After an unclean shutdown
+ * {@link #resume} continues at the highest valid seq seen + {@link #BLACKLIST_GAP}. At most
+ * {@link #UNFLUSHED_ENTRIES_MAX} entries are ever written past the newest durable one (the
+ * writer forces a flush), and the newest durable entry is valid on every later read, so no
+ * entry ever written, even torn, carries a seq at or above the new start. The same rule makes
+ * the first entry after an unclean restart (seq - durable seq >= the gap) a FLUSH entry
+ * written alone: until it is durable, a second crash leaves at most that one torn entry, at
+ * the start of the same bucket, where the next restart writes the same seq over it.
  *
  * <p>Space: see {@link JournalSpace}. When the open entry cannot be placed, {@link #append}
  * calls the {@link ReclaimRequest} and waits up to {@link Options#journalFullWaitMs} for a
  * checkpoint to free buckets, then fails with {@link NoSpaceException}.
  *
- * <p>Thread-safety: safe for many committer threads. One lock guards all state; device I/O is
- * done only by the writer thread (and by format/resume before it starts), never under the lock.
+ * <p>Thread-safety: safe for many committer threads. All mutable state is in
+ * {@link JournalBuffers}, under its one lock; device I/O is done only by the writer thread
+ * ({@link JournalWriteThread}; format and resume before it starts), never under the lock.
+ * {@link #append} may block (journal full) and calls the {@link ReclaimRequest} without the
+ * lock; the await methods block until the writer thread publishes progress or fails.
  */
 public final class JournalWriter implements AutoCloseable {
     /** Seq jump after an unclean shutdown, as bcachefs (commit 1597e1d9c). */
@@ -74,7 +81,8 @@ public final class JournalWriter implements AutoCloseable {
         public Options {
             Preconditions.checkArgument(writeDelayMs >= 0 && writeDelayMs <= 10_000,
                     "write delay %s ms not in [0, 10000]", writeDelayMs);
-            Preconditions.checkArgument(entryCloseBytes > 0, "entry close bytes %s", entryCloseBytes);
+            Preconditions.checkArgument(
+                    entryCloseBytes > 0, "entry close bytes %s", entryCloseBytes);
             Preconditions.checkArgument(
                     journalFullWaitMs >= 0 && journalFullWaitMs <= JOURNAL_FULL_WAIT_MS_MAX,
                     "journal full wait %s ms not in [0, %s]", journalFullWaitMs,
@@ -150,8 +158,13 @@ public final class JournalWriter implements AutoCloseable {
      *
      * <p>Next seq: head + 1 after a clean shutdown whose head is the highest seq seen;
      * otherwise highest seq seen + {@link #BLACKLIST_GAP}. The first new entry's prevSeq is
-     * the head. Writing starts at offset 0 of the bucket after the head's bucket; buckets
-     * holding replayed entries stay in use until a checkpoint's lastSeq passes them.
+     * the head. Writing starts at offset 0 of the bucket after the head's bucket (the spare
+     * bucket of {@link JournalSpace}), never appending to the head's bucket; buckets holding
+     * replayed entries stay in use until a checkpoint's lastSeq passes them. Roots and lastSeq
+     * of the plan are stamped on new entries until {@link #setCheckpoint}. Writes nothing.
+     *
+     * @param cleanShutdown the superblock says the journal was closed cleanly; even then the
+     *     seq jumps if valid entries above the head were found
      */
     public static JournalWriter resume(BlockDevice device, JournalLayout layout, ReplayPlan plan,
             boolean cleanShutdown, Options options, ReclaimRequest reclaim) throws KeelException {
@@ -323,7 +336,7 @@ public final class JournalWriter implements AutoCloseable {
         }
     }
 
-    /** Returns once an entry with seq ≥ {@code seq} has been written (not necessarily flushed). */
+    /** Returns once an entry with seq ≥ {@code seq} is written (not necessarily flushed). */
     public void awaitWritten(long seq) throws KeelException {
         JournalBuffers b = buffers;
         b.lock.lock();

@@ -53,7 +53,10 @@ public record ReplayPlan(
         return entries.get(entries.size() - 1);
     }
 
-    /** Checks the chain: seqs increase, each entry's prevSeq is the entry before it. */
+    /**
+     * Checks the chain: each entry's prevSeq is the entry before it, and the first entry is
+     * lastSeq itself or, when lastSeq fell into a seq jump, the first entry above it.
+     */
     public void verify() {
         for (int i = 1; i < entries.size(); i++) {
             JournalEntry prev = entries.get(i - 1);
@@ -64,9 +67,11 @@ public record ReplayPlan(
                         cur.seq(), cur.prevSeq(), prev.seq()));
             }
         }
-        if (entries.get(0).seq() < lastSeq && entries.size() > 0) {
-            throw new IllegalStateException("replay plan starts at " + entries.get(0).seq()
-                    + " below lastSeq " + lastSeq);
+        JournalEntry first = entries.get(0);
+        if (first.seq() < lastSeq || (first.seq() > lastSeq && first.prevSeq() >= lastSeq)) {
+            throw new IllegalStateException(String.format(
+                    "replay plan starts at %d (prevSeq %d), not at lastSeq %d or the first "
+                            + "entry after it", first.seq(), first.prevSeq(), lastSeq));
         }
     }
 

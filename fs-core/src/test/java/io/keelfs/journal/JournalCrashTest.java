@@ -194,7 +194,8 @@ class JournalCrashTest {
         List<Long> actualSeqs = plan.entries().stream().map(JournalEntry::seq).toList();
         assertEquals(expectedSeqs, actualSeqs, "not a contiguous prefix: " + context);
         for (JournalEntry e : plan.entries()) {
-            assertEquals(model.bySeq.get(e.seq()), e.updates(), "entry " + e.seq() + ": " + context);
+            assertEquals(model.bySeq.get(e.seq()), e.updates(),
+                    "entry " + e.seq() + ": " + context);
         }
         assertTrue(plan.headSeq() >= state.ackedSeq(),
                 "acknowledged " + state.ackedSeq() + " lost: " + context);

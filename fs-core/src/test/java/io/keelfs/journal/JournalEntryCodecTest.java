@@ -44,14 +44,16 @@ class JournalEntryCodecTest {
         assertEquals(JournalEntryCodec.encodedBytes(entry, block), bytes.length);
         assertTrue(bytes.length - entry.unpaddedBytes() < block, "padding below one block");
         JournalEntryCodec.Decoded d = JournalEntryCodec.decode(bytes, 0, bytes.length, block);
-        JournalEntryCodec.Decoded.Valid v = assertInstanceOf(JournalEntryCodec.Decoded.Valid.class, d);
+        JournalEntryCodec.Decoded.Valid v =
+                assertInstanceOf(JournalEntryCodec.Decoded.Valid.class, d);
         assertEquals(entry, v.entry());
         assertEquals(bytes.length, v.sizeBytes());
     }
 
     @Test
     void emptyEntryIsOneBlock() {
-        JournalEntry entry = new JournalEntry(1, 0, 1, JournalEntry.FLAG_FLUSH, List.of(), Map.of());
+        JournalEntry entry =
+                new JournalEntry(1, 0, 1, JournalEntry.FLAG_FLUSH, List.of(), Map.of());
         assertEquals(512, JournalEntryCodec.encode(entry, 512).length);
     }
 

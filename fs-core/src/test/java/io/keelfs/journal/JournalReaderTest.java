@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keelfs.block.MemoryBlockDevice;
+import io.keelfs.error.DeviceIoException;
 import io.keelfs.error.JournalCorruptException;
 import io.keelfs.error.KeelException;
 import java.nio.ByteBuffer;
@@ -57,7 +58,8 @@ class JournalReaderTest {
 
     @Test
     void formattedJournalReadsBack() throws Exception {
-        MemoryBlockDevice device = new MemoryBlockDevice(JournalTestSupport.deviceBytes(LAYOUT), 512);
+        MemoryBlockDevice device =
+                new MemoryBlockDevice(JournalTestSupport.deviceBytes(LAYOUT), 512);
         JournalWriter.format(device, LAYOUT);
         ReplayPlan plan = JournalReader.read(device, LAYOUT);
         assertEquals(1, plan.headSeq());
@@ -70,7 +72,8 @@ class JournalReaderTest {
 
     @Test
     void unformattedJournalIsRefused() {
-        MemoryBlockDevice device = new MemoryBlockDevice(JournalTestSupport.deviceBytes(LAYOUT), 512);
+        MemoryBlockDevice device =
+                new MemoryBlockDevice(JournalTestSupport.deviceBytes(LAYOUT), 512);
         JournalCorruptException e = assertThrows(
                 JournalCorruptException.class, () -> JournalReader.read(device, LAYOUT));
         assertTrue(e.getMessage().startsWith("no valid journal entry"), e.getMessage());
@@ -86,11 +89,7 @@ class JournalReaderTest {
         long c;
         try (JournalWriter w = fresh(device)) {
             a = durableEntries(w, 3, r).get(2);
-            List<JournalRecord.KeyUpdate> big = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                big.add(JournalTestSupport.update(9, i, 500, r));
-            }
-            b = w.append(big);
+            b = w.append(bigTxn(r));
             w.awaitWritten(b);
             c = w.append(JournalTestSupport.txn(r, 2, 40));
             w.awaitWritten(c);
@@ -226,27 +225,15 @@ class JournalReaderTest {
      */
     @Test
     void restartAfterCrashJumpsSeqAndChains() throws Exception {
-        RecordingDevice device = newDevice();
         Random r = new Random(8);
-        JournalWriter w = fresh(device);
-        long durable = durableEntries(w, 5, r).get(4);
-        List<JournalRecord.KeyUpdate> big = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            big.add(JournalTestSupport.update(7, i, 500, r));
-        }
-        w.awaitWritten(w.append(big));
-        for (int i = 0; i < 2; i++) {
-            w.awaitWritten(w.append(JournalTestSupport.txn(r, 2, 40)));
-        }
-        assertEquals(3, device.pendingCount());
-        MemoryBlockDevice image1 = device.crashImage(i -> true, 0, b -> b != 1);
-        w.close();
-
+        long durable = 6;
+        MemoryBlockDevice image1 = crashWithTornTail(r, durable);
         ReplayPlan plan1 = JournalReader.read(image1, LAYOUT);
         assertEquals(durable, plan1.headSeq());
         assertEquals(durable + 3, plan1.highestSeqSeen());
         assertEquals(2, problems(plan1, JournalProblem.Kind.TORN_TAIL).size(), plan1.toString());
 
+        List<JournalRecord.KeyUpdate> big = bigTxn(r);
         RecordingDevice dev1 = new RecordingDevice(image1);
         CountDownLatch gate = new CountDownLatch(1);
         CountDownLatch entered = new CountDownLatch(1);
@@ -299,12 +286,57 @@ class JournalReaderTest {
         }
     }
 
+    /**
+     * Entries 2..{@code durable} made durable, then three written unflushed (the first of
+     * three blocks); the crash image keeps them all but tears the first.
+     */
+    private static MemoryBlockDevice crashWithTornTail(Random r, long durable) throws Exception {
+        RecordingDevice device = newDevice();
+        JournalWriter w = fresh(device);
+        assertEquals(durable, durableEntries(w, (int) durable - 1, r).get((int) durable - 2));
+        w.awaitWritten(w.append(bigTxn(r)));
+        for (int i = 0; i < 2; i++) {
+            w.awaitWritten(w.append(JournalTestSupport.txn(r, 2, 40)));
+        }
+        assertEquals(3, device.pendingCount());
+        MemoryBlockDevice image = device.crashImage(i -> true, 0, b -> b != 1);
+        w.close();
+        return image;
+    }
+
+    /** Three 500-byte values: an entry of four 512-byte blocks. */
+    private static List<JournalRecord.KeyUpdate> bigTxn(Random r) {
+        List<JournalRecord.KeyUpdate> big = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            big.add(JournalTestSupport.update(7, i, 500, r));
+        }
+        return big;
+    }
+
+    @Test
+    void unreadableBucketFailsMountButNotRepair() throws Exception {
+        RecordingDevice device = newDevice();
+        try (JournalWriter w = fresh(device)) {
+            durableEntries(w, 3, new Random(9));
+        }
+        device.failReadsFrom = LAYOUT.bucketOffsetBytes(2);
+        device.failReadsTo = device.failReadsFrom + 512;
+        DeviceIoException e = assertThrows(
+                DeviceIoException.class, () -> JournalReader.read(device, LAYOUT));
+        assertTrue(e.getMessage().contains("journal bucket 2"), e.getMessage());
+        ReplayPlan plan = JournalReader.read(device, LAYOUT, true);
+        assertEquals(List.of(2), problems(plan, JournalProblem.Kind.BUCKET_UNREADABLE).stream()
+                .map(JournalProblem::bucketIndex).toList());
+        assertEquals(4, plan.headSeq());
+    }
+
     /** Random bytes in every bucket: an answer or a KeelException, never anything else. */
     @Property(tries = 300)
     void randomBucketsNeverThrowUnchecked(@ForAll long seed) {
         Random r = new Random(seed);
         JournalLayout layout = JournalTestSupport.layout(3, 4096);
-        MemoryBlockDevice device = new MemoryBlockDevice(JournalTestSupport.deviceBytes(layout), 512);
+        MemoryBlockDevice device =
+                new MemoryBlockDevice(JournalTestSupport.deviceBytes(layout), 512);
         byte[] bucket = new byte[4096];
         for (int b = 0; b < 3; b++) {
             r.nextBytes(bucket);

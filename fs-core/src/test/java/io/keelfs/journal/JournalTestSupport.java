@@ -118,7 +118,8 @@ final class JournalTestSupport {
             throws Exception {
         byte[] bytes = JournalEntryCodec.encode(entry, BLOCK);
         if (bytes.length != at.sizeBytes()) {
-            throw new AssertionError("rewrite changes size " + at.sizeBytes() + " -> " + bytes.length);
+            throw new AssertionError(
+                    "rewrite changes size " + at.sizeBytes() + " -> " + bytes.length);
         }
         device.write(at.deviceOffsetBytes(), ByteBuffer.wrap(bytes), false);
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keelfs.error.DeviceIoException;
 import io.keelfs.error.Errno;
 import io.keelfs.error.FsException;
 import io.keelfs.error.KeelException;
@@ -396,6 +397,26 @@ class JournalWriterTest {
         assertNotEquals(plan.headBucketIndex(), again.headBucketIndex(),
                 "resume must start in the bucket after the head's");
         assertEquals(roots, again.roots());
+    }
+
+    /** A failed write kills the journal: waiters, later appends and close all get the EIO. */
+    @Test
+    void writeErrorFailsEveryoneWithDeviceIoException() throws Exception {
+        JournalLayout layout = JournalTestSupport.layout(3, 4 * 1024);
+        RecordingDevice device = new RecordingDevice(JournalTestSupport.deviceBytes(layout), 512);
+        JournalWriter w = JournalTestSupport.fresh(
+                device, layout, JournalTestSupport.lazy(), () -> { });
+        long ok = w.append(List.of(JournalTestSupport.deletion(1, 1)));
+        w.awaitDurable(ok);
+        device.failWrites = true;
+        long seq = w.append(List.of(JournalTestSupport.deletion(2, 2)));
+        DeviceIoException e = assertThrows(DeviceIoException.class, () -> w.awaitDurable(seq));
+        assertEquals(Errno.EIO, e.errno());
+        assertTrue(e.getMessage().contains("injected write error"), e.getMessage());
+        assertThrows(DeviceIoException.class,
+                () -> w.append(List.of(JournalTestSupport.deletion(3, 3))));
+        assertThrows(DeviceIoException.class, w::close);
+        assertEquals(ok, w.durableSeq());
     }
 
     @Test

@@ -1,7 +1,9 @@
 package io.keelfs.journal;
 
 import io.keelfs.block.BlockDevice;
+import io.keelfs.block.BlockIOException;
 import io.keelfs.block.MemoryBlockDevice;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +44,11 @@ final class RecordingDevice implements BlockDevice {
     private volatile IoListener listener;
     /** Simulated flush latency, nanoseconds (a device with a slow cache flush). */
     volatile long flushLatencyNanos;
+    /** Writes and flushes fail with EIO while set. */
+    volatile boolean failWrites;
+    /** Reads touching [failReadsFrom, failReadsTo) fail with EIO. */
+    volatile long failReadsFrom = -1;
+    volatile long failReadsTo = -1;
 
     RecordingDevice(long sizeBytes, int blockSizeBytes) {
         this(new MemoryBlockDevice(sizeBytes, blockSizeBytes));
@@ -74,14 +81,20 @@ final class RecordingDevice implements BlockDevice {
     }
 
     @Override
-    public void read(long offsetBytes, ByteBuffer dst) {
+    public void read(long offsetBytes, ByteBuffer dst) throws IOException {
+        if (offsetBytes < failReadsTo && offsetBytes + dst.remaining() > failReadsFrom) {
+            throw new BlockIOException(name, offsetBytes, "injected read error", null);
+        }
         synchronized (this) {
             current.read(offsetBytes, dst);
         }
     }
 
     @Override
-    public void write(long offsetBytes, ByteBuffer src, boolean fua) {
+    public void write(long offsetBytes, ByteBuffer src, boolean fua) throws IOException {
+        if (failWrites) {
+            throw new BlockIOException(name, offsetBytes, "injected write error", null);
+        }
         IoListener l = listener;
         if (l != null) {
             l.beforeIo(this, false);
@@ -100,7 +113,10 @@ final class RecordingDevice implements BlockDevice {
     }
 
     @Override
-    public void flush() {
+    public void flush() throws IOException {
+        if (failWrites) {
+            throw new BlockIOException(name, 0, "injected flush error", null);
+        }
         IoListener l = listener;
         if (l != null) {
             l.beforeIo(this, true);
