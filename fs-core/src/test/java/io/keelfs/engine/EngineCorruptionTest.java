@@ -60,7 +60,7 @@ class EngineCorruptionTest {
     @Test
     void flippedByteInANodeIsAChecksumErrorNamingTheBtree() throws Exception {
         NodePointer root = populate();
-        flip(device, root.offsetBytes() + 100);
+        EngineTestSupport.flipByte(device, root.offsetBytes() + 100);
         CorruptException e = scanAll();
         assertTrue(e instanceof ChecksumException, e.toString());
         assertTrue(e.getMessage().contains("TEST0"), e.getMessage());
@@ -123,15 +123,5 @@ class EngineCorruptionTest {
             });
             return found[0];
         }
-    }
-
-    private static void flip(MemoryBlockDevice dev, long offset) {
-        long block = offset - offset % 4096;
-        ByteBuffer buf = ByteBuffer.allocate(4096);
-        dev.read(block, buf);
-        int at = (int) (offset - block);
-        buf.put(at, (byte) (buf.get(at) ^ 0x40));
-        buf.clear();
-        dev.write(block, buf, false);
     }
 }

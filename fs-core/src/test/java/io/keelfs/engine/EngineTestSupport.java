@@ -34,6 +34,17 @@ final class EngineTestSupport {
                 ByteBuffer.allocate(8).putLong(value).array());
     }
 
+    /** Flips one bit pattern in the byte at {@code offset}, through whole-block I/O. */
+    static void flipByte(io.keelfs.block.MemoryBlockDevice dev, long offset) {
+        long block = offset - offset % BLOCK;
+        ByteBuffer buf = ByteBuffer.allocate(BLOCK);
+        dev.read(block, buf);
+        int at = (int) (offset - block);
+        buf.put(at, (byte) (buf.get(at) ^ 0x5a));
+        buf.clear();
+        dev.write(block, buf, false);
+    }
+
     static long valueOf(Bkey key) {
         return key == null ? -1 : ByteBuffer.wrap(key.value()).getLong();
     }

@@ -41,7 +41,7 @@ class SuperblockIoTest {
         MemoryBlockDevice dev = new MemoryBlockDevice(SIZE, 4096);
         Superblock sb = sample(3);
         SuperblockIo.write(dev, sb);
-        flipByte(dev, sb.geometry().superblockOffsetsBytes()[0] + 40);
+        EngineTestSupport.flipByte(dev, sb.geometry().superblockOffsetsBytes()[0] + 40);
         SuperblockIo.ReadResult r = SuperblockIo.read(dev);
         assertEquals(sb, r.superblock());
         assertEquals(sb.geometry().superblockOffsetsBytes()[1], r.offsetBytes());
@@ -88,15 +88,5 @@ class SuperblockIoTest {
             Superblock.Decoded d = Superblock.decode(image);
             assertTrue(d instanceof Superblock.Invalid, "corruption " + i + " went unnoticed");
         }
-    }
-
-    private static void flipByte(MemoryBlockDevice dev, long offset) {
-        long block = offset - offset % 4096;
-        ByteBuffer buf = ByteBuffer.allocate(4096);
-        dev.read(block, buf);
-        int at = (int) (offset - block);
-        buf.put(at, (byte) (buf.get(at) ^ 0x5a));
-        buf.clear();
-        dev.write(block, buf, false);
     }
 }
