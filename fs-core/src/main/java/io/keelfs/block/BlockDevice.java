@@ -33,7 +33,7 @@ public interface BlockDevice extends Closeable {
     /** The device size, a multiple of the block size. */
     long sizeBytes();
 
-    /** Reads {@code dst.remaining()} bytes at {@code offsetBytes} into {@code dst}, advancing it. */
+    /** Reads {@code dst.remaining()} bytes at {@code offsetBytes} into {@code dst}; advances it. */
     void read(long offsetBytes, ByteBuffer dst) throws IOException;
 
     /**

@@ -2,7 +2,7 @@ package io.keelfs.block;
 
 import java.io.IOException;
 
-/** An I/O failure at a known place on a device: the message and {@link #offsetBytes()} say where. */
+/** An I/O failure at a known place: the message and {@link #offsetBytes()} say where. */
 public class BlockIOException extends IOException {
     private final String device;
     private final long offsetBytes;

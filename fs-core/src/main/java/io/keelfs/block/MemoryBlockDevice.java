@@ -38,7 +38,8 @@ public final class MemoryBlockDevice implements BlockDevice {
         BlockChecks.checkDeviceSize(sizeBytes, blockSizeBytes);
         long chunkCount = LongMath.divide(sizeBytes, CHUNK_SIZE_BYTES, RoundingMode.CEILING);
         if (chunkCount > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("memory device of " + sizeBytes + " bytes is too large");
+            throw new IllegalArgumentException(
+                    "memory device of " + sizeBytes + " bytes is too large");
         }
         this.blockSizeBytes = blockSizeBytes;
         this.sizeBytes = sizeBytes;

@@ -59,7 +59,8 @@ public record Bkey(Bpos pos, int type, byte[] value) implements Comparable<Bkey>
         int length = in.getShort() & 0xffff;
         if (length > VALUE_BYTES_MAX || length > in.remaining()) {
             throw new IllegalArgumentException(String.format(
-                    "key at %s claims a %d-byte value, %d bytes remain", pos, length, in.remaining()));
+                    "key at %s claims a %d-byte value, %d bytes remain",
+                    pos, length, in.remaining()));
         }
         byte[] value = new byte[length];
         in.get(value);

@@ -39,18 +39,22 @@ public record Geometry(
 
     public Geometry {
         checkPowerOfTwo("block size", blockSizeBytes, 512, 64 << 10);
-        checkPowerOfTwo("bucket size", bucketSizeBytes, BUCKET_SIZE_BYTES_MIN, BUCKET_SIZE_BYTES_MAX);
+        checkPowerOfTwo(
+                "bucket size", bucketSizeBytes, BUCKET_SIZE_BYTES_MIN, BUCKET_SIZE_BYTES_MAX);
         checkPowerOfTwo("node size", nodeSizeBytes, NODE_SIZE_BYTES_MIN, NODE_SIZE_BYTES_MAX);
         if (nodeSizeBytes < blockSizeBytes) {
             throw new IllegalArgumentException(String.format(
-                    "node size %d is smaller than the block size %d", nodeSizeBytes, blockSizeBytes));
+                    "node size %d is smaller than the block size %d",
+                    nodeSizeBytes, blockSizeBytes));
         }
         if (bucketSizeBytes < nodeSizeBytes) {
             throw new IllegalArgumentException(String.format(
-                    "bucket size %d is smaller than the node size %d", bucketSizeBytes, nodeSizeBytes));
+                    "bucket size %d is smaller than the node size %d",
+                    bucketSizeBytes, nodeSizeBytes));
         }
         if (journalBucketCount < JOURNAL_BUCKETS_MIN || journalBucketCount > JOURNAL_BUCKETS_MAX) {
-            throw new IllegalArgumentException(String.format("journal of %d buckets not in [%d, %d]",
+            throw new IllegalArgumentException(String.format(
+                    "journal of %d buckets not in [%d, %d]",
                     journalBucketCount, JOURNAL_BUCKETS_MIN, JOURNAL_BUCKETS_MAX));
         }
         long needed = 1 + journalBucketCount + NODE_BUCKETS_MIN + 1;
@@ -61,7 +65,7 @@ public record Geometry(
         }
     }
 
-    /** The layout mkfs picks for a device of this size; too small is an error naming the minimum. */
+    /** The layout mkfs picks for a device of this size; too small is an error with the minimum. */
     public static Geometry forDevice(
             long deviceSizeBytes, int blockSizeBytes, int bucketSizeBytes, int nodeSizeBytes) {
         long bucketCount = deviceSizeBytes / bucketSizeBytes;
@@ -75,7 +79,8 @@ public record Geometry(
         }
         long journal = Math.max(JOURNAL_BUCKETS_MIN,
                 Math.min(JOURNAL_BUCKETS_MAX, bucketCount / JOURNAL_FRACTION_DIVISOR));
-        return new Geometry(blockSizeBytes, bucketSizeBytes, nodeSizeBytes, bucketCount, (int) journal);
+        return new Geometry(
+                blockSizeBytes, bucketSizeBytes, nodeSizeBytes, bucketCount, (int) journal);
     }
 
     public static long minimumDeviceBytes(int bucketSizeBytes) {
@@ -91,7 +96,7 @@ public record Geometry(
         return bucketIndex * bucketSizeBytes;
     }
 
-    /** Copy A in bucket 0 after one block left free (as bcachefs leaves its first sectors), copy B. */
+    /** Copy A in bucket 0 after one free block (bcachefs leaves its first sectors), copy B. */
     public long[] superblockOffsetsBytes() {
         long copyA = Math.max(4096, blockSizeBytes);
         long copyB = bucketOffsetBytes(bucketCount - 1);

@@ -30,7 +30,8 @@ public record NodePointer(
             throw new IllegalArgumentException("node pointer min " + minKey + " > max " + maxKey);
         }
         if (level < 0 || level > LEVEL_MAX) {
-            throw new IllegalArgumentException("node level " + level + " not in [0, " + LEVEL_MAX + "]");
+            throw new IllegalArgumentException(
+                    "node level " + level + " not in [0, " + LEVEL_MAX + "]");
         }
         if (offsetBytes < 0) {
             throw new IllegalArgumentException("negative node offset " + offsetBytes);

@@ -45,7 +45,8 @@ public record Superblock(
 
     public Superblock {
         if (journalBuckets.length != geometry.journalBucketCount()) {
-            throw new IllegalArgumentException(String.format("%d journal buckets listed, geometry says %d",
+            throw new IllegalArgumentException(String.format(
+                    "%d journal buckets listed, geometry says %d",
                     journalBuckets.length, geometry.journalBucketCount()));
         }
         if (label.getBytes(StandardCharsets.UTF_8).length > LABEL_BYTES_MAX) {
