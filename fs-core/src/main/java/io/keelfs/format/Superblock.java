@@ -50,7 +50,8 @@ public record Superblock(
                     journalBuckets.length, geometry.journalBucketCount()));
         }
         if (label.getBytes(StandardCharsets.UTF_8).length > LABEL_BYTES_MAX) {
-            throw new IllegalArgumentException("label longer than " + LABEL_BYTES_MAX + " bytes: " + label);
+            throw new IllegalArgumentException(
+                    "label longer than " + LABEL_BYTES_MAX + " bytes: " + label);
         }
         journalBuckets = journalBuckets.clone();
     }
@@ -125,10 +126,12 @@ public record Superblock(
         }
         int actual = Crc32c.ofRange(in, base + 12, base + encoded);
         if (actual != crc) {
-            return new Invalid(String.format("checksum mismatch: stored %08x, computed %08x", crc, actual));
+            return new Invalid(String.format(
+                    "checksum mismatch: stored %08x, computed %08x", crc, actual));
         }
         if (version != FORMAT_VERSION) {
-            return new Invalid("format version " + version + ", this build reads " + FORMAT_VERSION);
+            return new Invalid(
+                    "format version " + version + ", this build reads " + FORMAT_VERSION);
         }
         in.position(base + 20);
         UUID uuid = new UUID(in.getLong(), in.getLong());
@@ -145,13 +148,15 @@ public record Superblock(
         in.get(labelBytes);
         int journalCount = in.getInt();
         if (journalCount < 0 || FIXED_BYTES + 8L * journalCount != encoded) {
-            return new Invalid("journal bucket count " + journalCount + " disagrees with length " + encoded);
+            return new Invalid("journal bucket count " + journalCount
+                    + " disagrees with length " + encoded);
         }
         long[] journal = new long[journalCount];
         for (int i = 0; i < journalCount; i++) {
             journal[i] = in.getLong();
             if (journal[i] <= 0 || journal[i] >= buckets - 1) {
-                return new Invalid("journal bucket " + journal[i] + " outside [1, " + (buckets - 1) + ")");
+                return new Invalid(
+                        "journal bucket " + journal[i] + " outside [1, " + (buckets - 1) + ")");
             }
         }
         Geometry geometry = new Geometry(block, bucket, node, buckets, journalCount);
@@ -176,19 +181,23 @@ public record Superblock(
 
     /** The fields as show-super prints them, one per line. */
     public void appendTo(StringBuilder out) {
-        out.append("uuid:                 ").append(uuid).append('\n')
-                .append("label:                ").append(label).append('\n')
-                .append("format version:       ").append(FORMAT_VERSION).append('\n')
-                .append("superblock seq:       ").append(seq).append('\n')
-                .append("state:                ").append(isClean() ? "clean" : "not clean").append('\n')
-                .append("features:             ").append(Long.toHexString(features)).append('\n')
-                .append("device size:          ").append(deviceSizeBytes).append(" bytes\n")
-                .append("block size:           ").append(geometry.blockSizeBytes()).append(" bytes\n")
-                .append("bucket size:          ").append(geometry.bucketSizeBytes()).append(" bytes\n")
-                .append("btree node size:      ").append(geometry.nodeSizeBytes()).append(" bytes\n")
-                .append("buckets:              ").append(geometry.bucketCount()).append('\n')
-                .append("journal buckets:      ").append(journalBuckets.length)
-                .append(" (").append(journalBuckets[0]).append("..")
-                .append(journalBuckets[journalBuckets.length - 1]).append(")\n");
+        line(out, "uuid", uuid);
+        line(out, "label", label);
+        line(out, "format version", FORMAT_VERSION);
+        line(out, "superblock seq", seq);
+        line(out, "state", isClean() ? "clean" : "not clean");
+        line(out, "features", Long.toHexString(features));
+        line(out, "device size", deviceSizeBytes + " bytes");
+        line(out, "block size", geometry.blockSizeBytes() + " bytes");
+        line(out, "bucket size", geometry.bucketSizeBytes() + " bytes");
+        line(out, "btree node size", geometry.nodeSizeBytes() + " bytes");
+        line(out, "buckets", geometry.bucketCount());
+        line(out, "journal buckets", journalBuckets.length + " (" + journalBuckets[0] + ".."
+                + journalBuckets[journalBuckets.length - 1] + ")");
     }
+
+    private static void line(StringBuilder out, String name, Object value) {
+        out.append(String.format("%-22s%s%n", name + ":", value));
+    }
+
 }

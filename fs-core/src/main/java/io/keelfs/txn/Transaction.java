@@ -77,7 +77,7 @@ public final class Transaction {
         put(btree, Bkey.deleted(pos));
     }
 
-    /** An iterator over this transaction's view of one btree, starting just before {@code start}. */
+    /** An iterator over this transaction's view of one btree, just before {@code start}. */
     public TransactionIterator iterator(BtreeId btree, Bpos start) throws KeelException {
         NavigableMap<Bpos, Bkey> mine = overlay.computeIfAbsent(btree, b -> new TreeMap<>());
         return new TransactionIterator(mine, committed.cursor(btree, start), start);
