@@ -244,6 +244,7 @@ public final class Engine implements AutoCloseable {
             seq = journal.append(toRecords(updates));
             options.hooks().afterJournalAppend(seq);
             apply(updates, seq);
+            txn.committed(seq);
             stats.commits++;
         } finally {
             lock.writeLock().unlock();
@@ -335,6 +336,14 @@ public final class Engine implements AutoCloseable {
         journal.awaitCheckpointDurable();
         store.releasePending(freedBefore);
         stats.checkpoints++;
+    }
+
+    /**
+     * The highest journal seq known durable: every commit with a seq at most this survives a
+     * crash. 0 on a read-only engine (nothing is written, so nothing new needs durability).
+     */
+    public long durableJournalSeq() {
+        return journal == null ? 0 : journal.durableSeq();
     }
 
     /** True when the engine may not write (mounted read-only, or emergency read-only). */

@@ -11,13 +11,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.function.LongConsumer;
 
 /**
  * One transaction: reads see the committed trees with this transaction's own updates laid
  * over them; updates are buffered here until the engine commits them in one journal entry.
  *
  * <p>Entry points: {@link #get}, {@link #put}, {@link #delete}, {@link #iterator},
- * {@link #updates} (for the commit).
+ * {@link #onCommit}, {@link #updates} and {@link #committed} (for the commit).
  *
  * <p>Bounded: at most {@link #UPDATES_MAX} distinct updated positions, so one transaction always
  * fits in one journal entry of the smallest journal bucket mkfs allows (16 KiB buckets fit
@@ -27,6 +28,8 @@ import java.util.TreeMap;
  */
 public final class Transaction {
     public static final int UPDATES_MAX = 16_384;
+    /** Callbacks one transaction may register (one per allocator call, say, each cheap). */
+    public static final int COMMIT_CALLBACKS_MAX = 4_096;
 
     /** A buffered update: the key (DELETED type for a deletion) and its btree. */
     public record Update(BtreeId btree, Bkey key) {}
@@ -34,6 +37,7 @@ public final class Transaction {
     private final TreeReader committed;
     private final boolean readOnly;
     private final EnumMap<BtreeId, TreeMap<Bpos, Bkey>> overlay = new EnumMap<>(BtreeId.class);
+    private final List<LongConsumer> commitCallbacks = new ArrayList<>();
     private int updateCount;
 
     public Transaction(TreeReader committed, boolean readOnly) {
@@ -92,6 +96,31 @@ public final class Transaction {
             }
         }
         return Collections.unmodifiableList(all);
+    }
+
+    /**
+     * Registers a callback the engine runs with this transaction's journal seq once the commit
+     * is applied, still under the engine's exclusive lock: so nothing can read the committed
+     * updates before the callback has run. Never run for a transaction that does not commit
+     * (the body threw, or it made no update). Callbacks must be quick and must not throw or
+     * take locks a reader of the engine may hold.
+     */
+    public void onCommit(LongConsumer callback) {
+        if (readOnly) {
+            throw new IllegalStateException("onCommit in a read-only transaction");
+        }
+        if (commitCallbacks.size() >= COMMIT_CALLBACKS_MAX) {
+            throw new IllegalStateException("transaction exceeds " + COMMIT_CALLBACKS_MAX
+                    + " commit callbacks");
+        }
+        commitCallbacks.add(callback);
+    }
+
+    /** For the engine: runs the commit callbacks with the seq of the journal entry. */
+    public void committed(long seq) {
+        for (LongConsumer c : commitCallbacks) {
+            c.accept(seq);
+        }
     }
 
     public int updateCount() {

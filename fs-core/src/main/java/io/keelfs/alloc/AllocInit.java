@@ -1,0 +1,74 @@
+package io.keelfs.alloc;
+
+import io.keelfs.engine.Durability;
+import io.keelfs.engine.Engine;
+import io.keelfs.error.KeelException;
+import io.keelfs.format.Geometry;
+
+/**
+ * Writes the first alloc record of every bucket of a range, with its FREESPACE key when FREE:
+ * buckets holding a superblock copy are SUPERBLOCK, journal buckets JOURNAL, the rest FREE.
+ *
+ * <p>Entry point: {@link #initialise}. Thread-safety: stateless; runs engine transactions.
+ */
+public final class AllocInit {
+    /**
+     * Buckets per transaction. Each FREE bucket is two updates (ALLOC, ~51 bytes encoded; and
+     * FREESPACE, ~23 bytes) plus journal record overhead, about 100 bytes: 64 buckets are ~6.4
+     * KiB, well inside one journal entry of the smallest (16 KiB) journal bucket, and far
+     * below {@link io.keelfs.txn.Transaction#UPDATES_MAX}.
+     */
+    static final int BUCKETS_PER_TRANSACTION_MAX = 64;
+
+    static {
+        if (2 * BUCKETS_PER_TRANSACTION_MAX > io.keelfs.txn.Transaction.UPDATES_MAX) {
+            throw new ExceptionInInitializerError("alloc init batch exceeds UPDATES_MAX");
+        }
+    }
+
+    private AllocInit() {}
+
+    /**
+     * Initialises buckets {@code [firstBucket, endBucket)} of the device described by
+     * {@code geometry}, overwriting any record they had (the derived keys are fixed up too),
+     * then waits for durability as asked. Returns the number of FREE buckets written.
+     */
+    public static long initialise(Engine engine, Geometry geometry, long firstBucket,
+            long endBucket, Durability durability) throws KeelException {
+        if (firstBucket < 0 || endBucket > geometry.bucketCount() || firstBucket >= endBucket) {
+            throw new IllegalArgumentException(String.format(
+                    "bucket range [%d, %d) not inside a device of %d buckets", firstBucket,
+                    endBucket, geometry.bucketCount()));
+        }
+        long free = 0;
+        for (long start = firstBucket; start < endBucket;
+                start += BUCKETS_PER_TRANSACTION_MAX) {
+            long end = Math.min(endBucket, start + BUCKETS_PER_TRANSACTION_MAX);
+            long batchStart = start;
+            free += engine.update(txn -> {
+                long n = 0;
+                for (long b = batchStart; b < end; b++) {
+                    DataType type = typeOf(geometry, b);
+                    AllocRecord old = AllocUpdates.get(txn, b);
+                    long changeSeq = old == null ? 0 : old.changeSeq() + 1;
+                    AllocUpdates.set(txn, b, new AllocRecord(0, type, 0, 0, changeSeq, 0));
+                    n += type == DataType.FREE ? 1 : 0;
+                }
+                return n;
+            }, end == endBucket ? durability : Durability.NO_FLUSH);
+        }
+        return free;
+    }
+
+    /** What mkfs placed in a bucket: superblock copies, the journal ring, or nothing yet. */
+    static DataType typeOf(Geometry g, long bucket) {
+        if (bucket == 0 || bucket == g.bucketCount() - 1) {
+            return DataType.SUPERBLOCK;
+        }
+        if (bucket >= g.firstJournalBucket()
+                && bucket < g.firstJournalBucket() + g.journalBucketCount()) {
+            return DataType.JOURNAL;
+        }
+        return DataType.FREE;
+    }
+}

@@ -1,0 +1,412 @@
+package io.keelfs.alloc;
+
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import io.keelfs.engine.Durability;
+import io.keelfs.engine.Engine;
+import io.keelfs.error.InconsistentException;
+import io.keelfs.error.KeelException;
+import io.keelfs.error.NoSpaceException;
+import io.keelfs.format.Bkey;
+import io.keelfs.format.Bpos;
+import io.keelfs.format.BtreeId;
+import io.keelfs.txn.Transaction;
+import io.keelfs.txn.TransactionIterator;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The bucket allocator over buckets {@code [firstBucket, endBucket)} (bcachefs
+ * {@code alloc_foreground.c}): hands each FREE bucket to at most one writer at a time.
+ *
+ * <p>Entry points: {@link #open}, {@link #allocate}, {@link #claim}, {@link #release},
+ * {@link #free}, {@link #promoteDurable}, {@link #count}.
+ *
+ * <p>Allocation: a walk reads FREESPACE (read transaction) from a cursor that advances past
+ * each bucket handed out and wraps once, skipping open buckets and stale keys. Each candidate
+ * is then revalidated under the allocator lock: the committed alloc record (re-read through
+ * the key cache) must still be FREE, with the walk's genbits and changeSeq, its emptying
+ * commit durable, and the bucket not open; only then is it marked open. This is what makes
+ * the generic/113 race (bcachefs 09676639c) impossible: a pick that another writer allocated,
+ * claimed and released meanwhile fails the changeSeq check.
+ *
+ * <p>Freeing: {@link #free} turns a bucket NEED_DISCARD (gen+1) in the caller's transaction
+ * and learns that commit's journal seq; {@link #promoteDurable} (run by allocate when the walk
+ * finds nothing) turns it FREE, recording that seq as journalSeqEmpty, once it is durable.
+ * So a bucket is never reused before the commit that emptied it is durable.
+ *
+ * <p>Lock order: allocator lock, then the engine's shared lock. Never call {@link #allocate}
+ * or {@link #promoteDurable} inside a transaction body (the engine lock would come first).
+ *
+ * <p>Thread-safety: safe for many threads.
+ */
+public final class BucketAllocator {
+    /** Buckets open at once; bcachefs OPEN_BUCKETS_COUNT is 1024. */
+    static final int OPEN_BUCKETS_MAX = 1024;
+    /** FREESPACE keys one walk read transaction visits, to keep the shared lock short. */
+    static final int KEYS_PER_READ_MAX = 256;
+    /** Candidates one walk read transaction collects for revalidation. */
+    static final int CANDIDATES_PER_READ_MAX = 16;
+    /** FREESPACE keys one allocate() visits in all (a bound; one wrapped walk is the aim). */
+    static final long CANDIDATES_SCANNED_MAX = 1L << 22;
+    /** NEED_DISCARD buckets promoted per transaction: 3 updates each, ~100 bytes. */
+    static final int PROMOTE_PER_TRANSACTION_MAX = 64;
+    /** Promotion transactions one promoteDurable() runs. */
+    static final int PROMOTE_TRANSACTIONS_MAX = 64;
+
+    static {
+        if (CANDIDATES_PER_READ_MAX > KEYS_PER_READ_MAX) {
+            throw new ExceptionInInitializerError("a read yields more candidates than keys");
+        }
+    }
+
+    private record Candidate(long bucket, int genbits, long changeSeq) {}
+
+    private final Engine engine;
+    private final long firstBucket;
+    private final long endBucket;
+    private final AllocHooks hooks;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ReentrantLock promoteLock = new ReentrantLock();
+    /** Open buckets; entries are added only under {@link #lock}, removed by release. */
+    private final ConcurrentHashMap<Long, OpenBucket> open = new ConcurrentHashMap<>();
+    /** NEED_DISCARD buckets and the journal seq of the commit that emptied each. */
+    private final ConcurrentHashMap<Long, Long> emptiedSeq = new ConcurrentHashMap<>();
+    private final AtomicLongArray counters = new AtomicLongArray(AllocCounter.values().length);
+    /** Where the next walk starts; written under {@link #lock}, read without it. */
+    private volatile Bpos cursor = Bpos.MIN;
+    /** Numbers allocations for {@link OpenBucket#openSeq}. */
+    @GuardedBy("lock")
+    private long openSeq;
+    /** FREESPACE keys the last failed walk visited, for the ENOSPC message. */
+    private volatile long lastFailedWalkKeys;
+
+    private BucketAllocator(Engine engine, long firstBucket, long endBucket, AllocHooks hooks) {
+        this.engine = engine;
+        this.firstBucket = firstBucket;
+        this.endBucket = endBucket;
+        this.hooks = hooks;
+    }
+
+    /**
+     * An allocator over initialised buckets {@code [firstBucket, endBucket)} of an open engine.
+     * NEED_DISCARD buckets found are from commits made before this open, all durable now (open
+     * checkpoints), so they are recorded as emptied at the current durable seq.
+     */
+    public static BucketAllocator open(Engine engine, long firstBucket, long endBucket,
+            AllocHooks hooks) throws KeelException {
+        if (firstBucket < 0 || firstBucket >= endBucket
+                || endBucket > AllocUpdates.BUCKET_INDEX_MAX) {
+            throw new IllegalArgumentException(String.format(
+                    "bucket range [%d, %d) is empty or out of bounds", firstBucket, endBucket));
+        }
+        BucketAllocator a = new BucketAllocator(engine, firstBucket, endBucket, hooks);
+        long durable = engine.durableJournalSeq();
+        engine.read(txn -> {
+            TransactionIterator it = txn.iterator(BtreeId.NEED_DISCARD, Bpos.of(0, firstBucket));
+            for (Bkey k = it.next(); k != null && k.pos().offset() < endBucket; k = it.next()) {
+                a.emptiedSeq.put(k.pos().offset(), durable);
+            }
+            return null;
+        });
+        return a;
+    }
+
+    /**
+     * Hands out one FREE bucket for {@code type}, open until {@link #release}. Promotes durable
+     * NEED_DISCARD buckets and walks once more before failing with ENOSPC.
+     */
+    public OpenBucket allocate(DataType type) throws KeelException {
+        if (type == DataType.FREE || type == DataType.NEED_DISCARD) {
+            throw new IllegalArgumentException("cannot allocate a bucket for " + type);
+        }
+        OpenBucket ob = walk();
+        if (ob == null && promoteDurable() > 0) {
+            ob = walk();
+        }
+        if (ob == null) {
+            counters.incrementAndGet(AllocCounter.NO_SPACE.ordinal());
+            throw noSpace(type);
+        }
+        counters.incrementAndGet(AllocCounter.ALLOCATED.ordinal());
+        return ob;
+    }
+
+    /** Where one walk is: the next FREESPACE position to read, and whether it wrapped. */
+    private static final class Walk {
+        final Bpos start;
+        Bpos pos;
+        boolean wrapped;
+        boolean done;
+        long scanned;
+
+        Walk(Bpos start) {
+            this.start = start;
+            this.pos = start;
+        }
+    }
+
+    /** One walk from the cursor to the end and from the start back to it, or null. */
+    private OpenBucket walk() throws KeelException {
+        Walk w = new Walk(cursor);
+        while (!w.done && w.scanned < CANDIDATES_SCANNED_MAX) {
+            List<Candidate> batch = engine.read(txn -> readCandidates(txn, w));
+            for (Candidate c : batch) {
+                hooks.afterCandidatePicked(c.bucket);
+                OpenBucket ob = tryOpen(c);
+                if (ob != null) {
+                    return ob;
+                }
+            }
+        }
+        lastFailedWalkKeys = w.scanned;
+        return null;
+    }
+
+    /** Reads FREESPACE keys from the walk's position: candidates not open, with their record. */
+    private List<Candidate> readCandidates(Transaction txn, Walk w) throws KeelException {
+        List<Candidate> out = new ArrayList<>();
+        TransactionIterator it = txn.iterator(BtreeId.FREESPACE, w.pos);
+        for (int keys = 0; keys < KEYS_PER_READ_MAX && out.size() < CANDIDATES_PER_READ_MAX;
+                keys++) {
+            Bkey k = it.next();
+            if (k == null || (w.wrapped && k.pos().compareTo(w.start) >= 0)) {
+                if (w.wrapped || w.start.equals(Bpos.MIN)) {
+                    w.done = true;
+                    return out;
+                }
+                w.wrapped = true;
+                w.pos = Bpos.MIN;
+                counters.incrementAndGet(AllocCounter.WRAPS.ordinal());
+                return out;
+            }
+            w.scanned++;
+            w.done = k.pos().isMax();
+            w.pos = w.done ? w.pos : k.pos().successor();
+            Candidate c = candidate(txn, k.pos());
+            if (c != null) {
+                out.add(c);
+            }
+            if (w.done) {
+                return out;
+            }
+        }
+        return out;
+    }
+
+    private Candidate candidate(Transaction txn, Bpos freespace) throws KeelException {
+        long bucket = AllocUpdates.bucketOfFreespace(freespace);
+        int genbits = AllocUpdates.genbitsOfFreespace(freespace);
+        if (bucket < firstBucket || bucket >= endBucket) {
+            counters.incrementAndGet(AllocCounter.SKIP_OUT_OF_RANGE.ordinal());
+            return null;
+        }
+        if (open.containsKey(bucket)) {
+            counters.incrementAndGet(AllocCounter.SKIP_OPEN.ordinal());
+            return null;
+        }
+        AllocRecord r = AllocUpdates.get(txn, bucket);
+        if (r == null || !r.isFree() || r.genbits() != genbits) {
+            // A FREESPACE key without a matching FREE record: fsck rebuilds FREESPACE.
+            counters.incrementAndGet(AllocCounter.SKIP_STALE_FREESPACE.ordinal());
+            return null;
+        }
+        return new Candidate(bucket, genbits, r.changeSeq());
+    }
+
+    /** Revalidates a candidate under the allocator lock and marks it open, or returns null. */
+    private OpenBucket tryOpen(Candidate c) throws KeelException {
+        lock.lock();
+        try {
+            // Recheck under lock: the committed record, read through the key cache.
+            AllocRecord now = engine.read(txn -> AllocUpdates.get(txn, c.bucket));
+            AllocCounter skip = revalidate(c, now);
+            if (skip != null) {
+                counters.incrementAndGet(skip.ordinal());
+                return null;
+            }
+            if (open.size() >= OPEN_BUCKETS_MAX) {
+                throw new NoSpaceException(String.format("all %d open buckets are in use",
+                        OPEN_BUCKETS_MAX));
+            }
+            OpenBucket ob = new OpenBucket(c.bucket, now.generation(), now.changeSeq(),
+                    ++openSeq);
+            // Recheck under lock: not opened by another writer since the walk.
+            if (open.putIfAbsent(c.bucket, ob) != null) {
+                counters.incrementAndGet(AllocCounter.SKIP_OPEN_LOCKED.ordinal());
+                return null;
+            }
+            cursor = AllocUpdates.freespacePos(c.bucket, c.genbits).successor();
+            hooks.afterBucketOpened(c.bucket);
+            return ob;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Why the committed record {@code now} no longer backs the candidate, or null if it does. */
+    private AllocCounter revalidate(Candidate c, AllocRecord now) {
+        if (now == null || !now.isFree()) {
+            return AllocCounter.SKIP_NOT_FREE;
+        }
+        if (now.genbits() != c.genbits) {
+            return AllocCounter.SKIP_GENBITS;
+        }
+        if (now.changeSeq() != c.changeSeq) {
+            return AllocCounter.SKIP_CHANGED;
+        }
+        if (now.journalSeqEmpty() > engine.durableJournalSeq()) {
+            return AllocCounter.SKIP_JOURNAL_NOT_DURABLE;
+        }
+        return null;
+    }
+
+    private NoSpaceException noSpace(DataType type) {
+        return new NoSpaceException(String.format(
+                "no bucket for %s in [%d, %d): %d FREESPACE keys visited, none allocatable; "
+                        + "%d open, %d emptied waiting for the journal (durable seq %d); "
+                        + "counts so far: %s", type, firstBucket, endBucket, lastFailedWalkKeys,
+                open.size(), emptiedSeq.size(), engine.durableJournalSeq(), countersText()));
+    }
+
+    /**
+     * In the caller's transaction, gives the open bucket its data: type and dirty bytes, same
+     * generation, changeSeq + 1. The record must still be the FREE one the bucket was opened on.
+     */
+    public void claim(Transaction txn, OpenBucket ob, long dirtyBytes, DataType type)
+            throws KeelException {
+        if (open.get(ob.bucket()) != ob) {
+            throw new IllegalStateException("bucket " + ob.bucket() + " is not open by " + ob);
+        }
+        if (type == DataType.FREE || type == DataType.NEED_DISCARD) {
+            throw new IllegalArgumentException("cannot claim bucket " + ob.bucket() + " as "
+                    + type);
+        }
+        AllocRecord r = AllocUpdates.get(txn, ob.bucket());
+        if (r == null || !r.isFree() || r.generation() != ob.generation()
+                || r.changeSeq() != ob.changeSeq()) {
+            StringBuilder sb = new StringBuilder("open bucket " + ob.bucket()
+                    + " changed under its owner: opened at gen " + ob.generation() + " changeSeq "
+                    + ob.changeSeq() + ", record now ");
+            if (r == null) {
+                sb.append("missing");
+            } else {
+                r.appendTo(sb);
+            }
+            throw new InconsistentException(sb.toString());
+        }
+        AllocUpdates.set(txn, ob.bucket(), r.withData(type, dirtyBytes, 0));
+    }
+
+    /** Ends the writer's ownership. Call only after the claiming transaction returned. */
+    public void release(OpenBucket ob) {
+        if (!open.remove(ob.bucket(), ob)) {
+            throw new IllegalStateException("bucket " + ob.bucket() + " is not open by " + ob);
+        }
+    }
+
+    /**
+     * In the caller's transaction, empties a used bucket: generation + 1, NEED_DISCARD. The
+     * commit's journal seq is remembered; the bucket becomes FREE only once it is durable.
+     */
+    public void free(Transaction txn, long bucket) throws KeelException {
+        if (open.containsKey(bucket)) {
+            throw new IllegalStateException("bucket " + bucket + " is open; release it first");
+        }
+        AllocRecord r = AllocUpdates.get(txn, bucket);
+        if (r == null || r.isFree() || r.dataType() == DataType.NEED_DISCARD
+                || r.dataType() == DataType.SUPERBLOCK || r.dataType() == DataType.JOURNAL) {
+            StringBuilder sb = new StringBuilder("cannot free bucket " + bucket + ": record ");
+            if (r == null) {
+                sb.append("missing");
+            } else {
+                r.appendTo(sb);
+            }
+            throw new InconsistentException(sb.toString());
+        }
+        AllocUpdates.set(txn, bucket, r.emptied(DataType.NEED_DISCARD, 0));
+        txn.onCommit(seq -> emptiedSeq.put(bucket, seq));
+    }
+
+    /**
+     * Turns NEED_DISCARD buckets whose emptying commit is durable FREE (journalSeqEmpty = that
+     * seq), in bounded NO_FLUSH transactions. Returns how many. One thread at a time; others
+     * return 0 at once.
+     */
+    public long promoteDurable() throws KeelException {
+        if (!promoteLock.tryLock()) {
+            return 0;
+        }
+        try {
+            long promoted = 0;
+            for (int t = 0; t < PROMOTE_TRANSACTIONS_MAX; t++) {
+                List<Long> ready = readyToPromote(engine.durableJournalSeq());
+                if (ready.isEmpty()) {
+                    break;
+                }
+                promoted += engine.update(txn -> promote(txn, ready), Durability.NO_FLUSH);
+            }
+            counters.addAndGet(AllocCounter.PROMOTED.ordinal(), promoted);
+            return promoted;
+        } finally {
+            promoteLock.unlock();
+        }
+    }
+
+    private List<Long> readyToPromote(long durable) {
+        List<Long> ready = new ArrayList<>();
+        for (Map.Entry<Long, Long> e : emptiedSeq.entrySet()) {
+            if (e.getValue() <= durable) {
+                ready.add(e.getKey());
+                if (ready.size() >= PROMOTE_PER_TRANSACTION_MAX) {
+                    break;
+                }
+            }
+        }
+        return ready;
+    }
+
+    /** Runs under the engine's exclusive lock, so emptiedSeq is current for these buckets. */
+    private long promote(Transaction txn, List<Long> buckets) throws KeelException {
+        long durable = engine.durableJournalSeq();
+        long n = 0;
+        for (long bucket : buckets) {
+            Long seq = emptiedSeq.get(bucket);
+            AllocRecord r = AllocUpdates.get(txn, bucket);
+            if (seq == null || seq > durable || r == null
+                    || r.dataType() != DataType.NEED_DISCARD) {
+                continue;
+            }
+            AllocUpdates.set(txn, bucket, new AllocRecord(r.generation(), DataType.FREE, 0, 0,
+                    r.changeSeq() + 1, seq));
+            txn.onCommit(s -> emptiedSeq.remove(bucket, seq));
+            n++;
+        }
+        return n;
+    }
+
+    public long count(AllocCounter counter) {
+        return counters.get(counter.ordinal());
+    }
+
+    public int openCount() {
+        return open.size();
+    }
+
+    /** Buckets emptied and not yet FREE (their commit not durable, or not yet promoted). */
+    public int emptiedCount() {
+        return emptiedSeq.size();
+    }
+
+    public String countersText() {
+        StringBuilder sb = new StringBuilder();
+        for (AllocCounter c : AllocCounter.values()) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(c.name().toLowerCase())
+                    .append(' ').append(counters.get(c.ordinal()));
+        }
+        return sb.toString();
+    }
+}
