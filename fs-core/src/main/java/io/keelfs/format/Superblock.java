@@ -2,6 +2,8 @@ package io.keelfs.format;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.UUID;
 
@@ -173,6 +175,18 @@ public record Superblock(
         return uuid.hashCode() * 31 + Long.hashCode(seq);
     }
 
+    /**
+     * When mkfs ran, ISO-8601 in UTC ("2024-05-01T12:00:00Z"); a value no date can hold is
+     * printed as the raw number, since a checksummed field may still be nonsense.
+     */
+    public String createdText() {
+        try {
+            return Instant.ofEpochSecond(createdEpochSeconds).toString();
+        } catch (DateTimeException e) {
+            return createdEpochSeconds + " (epoch seconds, not a valid date)";
+        }
+    }
+
     /** The fields as show-super prints them, one per line. */
     public void appendTo(StringBuilder out) {
         out.append("uuid:                 ").append(uuid).append('\n')
@@ -181,6 +195,7 @@ public record Superblock(
                 .append("superblock seq:       ").append(seq).append('\n')
                 .append("state:                ").append(isClean() ? "clean" : "not clean").append('\n')
                 .append("features:             ").append(Long.toHexString(features)).append('\n')
+                .append("created:              ").append(createdText()).append('\n')
                 .append("device size:          ").append(deviceSizeBytes).append(" bytes\n")
                 .append("block size:           ").append(geometry.blockSizeBytes()).append(" bytes\n")
                 .append("bucket size:          ").append(geometry.bucketSizeBytes()).append(" bytes\n")
