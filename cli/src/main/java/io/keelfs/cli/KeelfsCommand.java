@@ -15,8 +15,8 @@ import picocli.CommandLine.Command;
  * callers that capture output. Exit codes are picocli's: 0 success, 1 a subcommand failed, 2 a
  * usage error (unknown subcommand or option, bad value), with the usage on stderr.
  *
- * <p>Later subcommands ({@code mkfs}, {@code mount}, {@code fsck}, {@code show-super},
- * {@code dump}, {@code crashtest}) are added to {@code subcommands} below, one class each.
+ * <p>Later subcommands ({@code mount}, {@code fsck}, {@code dump}, {@code crashtest}) are
+ * added to {@code subcommands} below, one class each.
  *
  * <p>Thread-safety: not thread-safe; build one command line per invocation.
  */
@@ -28,7 +28,12 @@ import picocli.CommandLine.Command;
         versionProvider = KeelfsCommand.VersionProvider.class,
         description = "A journaled copy-on-write filesystem in image files, mounted through FUSE.",
         synopsisSubcommandLabel = "COMMAND",
-        subcommands = {BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {
+            MkfsCommand.class,
+            ShowSuperCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class
+        },
         footer = {"", "Run 'keelfs COMMAND --help' for the options of a command."})
 // picocli's HelpCommand adds `keelfs help COMMAND`.
 public final class KeelfsCommand {
@@ -46,11 +51,18 @@ public final class KeelfsCommand {
 
     /**
      * A failure while a command runs: one line naming the command and the exception on stderr,
-     * the stack trace only with KEELFS_DEBUG set, exit code 1.
+     * the stack trace only with KEELFS_DEBUG set, exit code 1. A {@link CommandFailure} is
+     * expected, so it is just "COMMAND: message".
      */
     private static int reportFailure(
             Exception ex, CommandLine commandLine, CommandLine.ParseResult parseResult) {
         PrintWriter err = commandLine.getErr();
+        if (ex instanceof CommandFailure && System.getenv("KEELFS_DEBUG") == null) {
+            err.println(commandLine.getColorScheme().errorText(
+                    commandLine.getCommandSpec().name() + ": " + ex.getMessage()));
+            err.flush();
+            return commandLine.getCommandSpec().exitCodeOnExecutionException();
+        }
         err.println(commandLine.getColorScheme().errorText(
                 commandLine.getCommandSpec().qualifiedName() + ": " + ex));
         if (System.getenv("KEELFS_DEBUG") != null) {

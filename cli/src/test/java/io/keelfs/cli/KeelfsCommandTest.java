@@ -38,6 +38,18 @@ class KeelfsCommandTest {
     }
 
     @Test
+    void helpListsMkfsAndShowSuper() {
+        Run run = run("--help");
+        assertTrue(run.out().contains("mkfs"), run.out());
+        assertTrue(run.out().contains("show-super"), run.out());
+        for (String command : new String[] {"mkfs", "show-super"}) {
+            Run help = run(command, "--help");
+            assertEquals(0, help.exitCode(), help.err());
+            assertTrue(help.out().contains("Usage: keelfs " + command), help.out());
+        }
+    }
+
+    @Test
     void versionNamesKeelfs() {
         Run run = run("--version");
         assertEquals(0, run.exitCode(), run.err());

@@ -115,9 +115,7 @@ public final class Engine implements AutoCloseable {
         JournalLayout layout = journalLayout(superblock);
         ReplayPlan plan = JournalReader.read(device, layout, options.allowJournalTruncation());
         plan.problems().forEach(p -> messages.add("journal: " + p));
-        SlotNodeStore store = new SlotNodeStore(device, List.of(new SlotNodeStore.Range(
-                g.bucketOffsetBytes(g.firstNodeBucket()),
-                g.nodeBucketCount() * g.bucketSizeBytes())), g.nodeSizeBytes());
+        SlotNodeStore store = nodeStore(device, g);
         NodeCache cache = new NodeCache(options.nodeCacheBytesMax());
         BtreeSet trees = BtreeSet.open(plan.roots(), store, cache, g.nodeSizeBytes());
         if (!options.readOnly()) {
@@ -133,6 +131,13 @@ public final class Engine implements AutoCloseable {
         return engine;
     }
 
+    /** The node slots of the geometry's node buckets, none marked used yet. */
+    static SlotNodeStore nodeStore(BlockDevice device, Geometry g) {
+        return new SlotNodeStore(device, List.of(new SlotNodeStore.Range(
+                g.bucketOffsetBytes(g.firstNodeBucket()),
+                g.nodeBucketCount() * g.bucketSizeBytes())), g.nodeSizeBytes());
+    }
+
     static JournalLayout journalLayout(Superblock superblock) {
         Geometry g = superblock.geometry();
         List<Long> offsets = new ArrayList<>();
@@ -142,7 +147,8 @@ public final class Engine implements AutoCloseable {
         return new JournalLayout(offsets, g.bucketSizeBytes(), g.blockSizeBytes());
     }
 
-    private static void checkDevice(BlockDevice device, Superblock sb)
+    /** Refuses a device the superblock does not fit: truncated, block size, unknown features. */
+    static void checkDevice(BlockDevice device, Superblock sb)
             throws SuperblockCorruptException {
         Geometry g = sb.geometry();
         if (device.sizeBytes() < g.usedBytes()) {

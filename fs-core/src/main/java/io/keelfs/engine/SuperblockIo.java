@@ -84,6 +84,32 @@ public final class SuperblockIo {
         }
     }
 
+    /**
+     * Zeroes every place {@link #read} looks for a copy (copy A's place and copy B's place for
+     * every bucket size), then flushes. mkfs calls it first, so that a copy left by an earlier
+     * filesystem with another bucket size, whose seq may be higher, can never win over the new
+     * superblock, and so that a crash during mkfs leaves no valid copy at all.
+     */
+    static void eraseAll(BlockDevice device) throws DeviceIoException {
+        int length = Math.max(device.blockSizeBytes(), Superblock.ENCODED_BYTES_MAX);
+        ByteBuffer zeros = ByteBuffer.allocate(length);
+        for (long offset : candidateOffsets(device).keySet()) {
+            if (offset + length > device.sizeBytes() || offset % device.blockSizeBytes() != 0) {
+                continue;
+            }
+            try {
+                device.write(offset, zeros.clear(), false);
+            } catch (IOException e) {
+                throw new DeviceIoException("erasing a superblock place at offset " + offset, e);
+            }
+        }
+        try {
+            device.flush();
+        } catch (IOException e) {
+            throw new DeviceIoException("flushing the erased superblock places", e);
+        }
+    }
+
     /** Reads one copy at an offset; a copy past the end of the device is invalid, not an error. */
     static Superblock.Decoded readCopy(BlockDevice device, long offsetBytes) throws DeviceIoException {
         int length = Math.max(device.blockSizeBytes(), Superblock.ENCODED_BYTES_MAX);

@@ -16,6 +16,8 @@ public record Geometry(
         int blockSizeBytes, int bucketSizeBytes, int nodeSizeBytes, long bucketCount,
         int journalBucketCount) {
     public static final int BLOCK_SIZE_BYTES_DEFAULT = 4096;
+    public static final int BLOCK_SIZE_BYTES_MIN = 512;
+    public static final int BLOCK_SIZE_BYTES_MAX = 64 << 10;
     public static final int BUCKET_SIZE_BYTES_DEFAULT = 1 << 20;
     public static final int NODE_SIZE_BYTES_DEFAULT = 256 << 10;
     public static final int NODE_SIZE_BYTES_MIN = 4096;
@@ -38,6 +40,7 @@ public record Geometry(
     }
 
     public Geometry {
+<<<<<<< HEAD
         checkPowerOfTwo("block size", blockSizeBytes, 512, 64 << 10);
         checkPowerOfTwo(
                 "bucket size", bucketSizeBytes, BUCKET_SIZE_BYTES_MIN, BUCKET_SIZE_BYTES_MAX);
@@ -52,6 +55,9 @@ public record Geometry(
                     "bucket size %d is smaller than the node size %d",
                     bucketSizeBytes, nodeSizeBytes));
         }
+=======
+        checkSizes(blockSizeBytes, bucketSizeBytes, nodeSizeBytes);
+>>>>>>> mkfs
         if (journalBucketCount < JOURNAL_BUCKETS_MIN || journalBucketCount > JOURNAL_BUCKETS_MAX) {
             throw new IllegalArgumentException(String.format(
                     "journal of %d buckets not in [%d, %d]",
@@ -65,7 +71,33 @@ public record Geometry(
         }
     }
 
+<<<<<<< HEAD
     /** The layout mkfs picks for a device of this size; too small is an error with the minimum. */
+=======
+    /**
+     * Checks the three sizes mkfs chooses, without a device: each a power of two in its range,
+     * block <= node <= bucket. An {@link IllegalArgumentException} names the size at fault.
+     */
+    public static void checkSizes(int blockSizeBytes, int bucketSizeBytes, int nodeSizeBytes) {
+        checkPowerOfTwo("block size", blockSizeBytes,
+                BLOCK_SIZE_BYTES_MIN, BLOCK_SIZE_BYTES_MAX);
+        checkPowerOfTwo("bucket size", bucketSizeBytes,
+                BUCKET_SIZE_BYTES_MIN, BUCKET_SIZE_BYTES_MAX);
+        checkPowerOfTwo("node size", nodeSizeBytes, NODE_SIZE_BYTES_MIN, NODE_SIZE_BYTES_MAX);
+        if (nodeSizeBytes < blockSizeBytes) {
+            throw new IllegalArgumentException(String.format(
+                    "node size %d is smaller than the block size %d",
+                    nodeSizeBytes, blockSizeBytes));
+        }
+        if (bucketSizeBytes < nodeSizeBytes) {
+            throw new IllegalArgumentException(String.format(
+                    "bucket size %d is smaller than the node size %d",
+                    bucketSizeBytes, nodeSizeBytes));
+        }
+    }
+
+    /** The layout mkfs picks for a device of this size; too small is an error naming the minimum. */
+>>>>>>> mkfs
     public static Geometry forDevice(
             long deviceSizeBytes, int blockSizeBytes, int bucketSizeBytes, int nodeSizeBytes) {
         long bucketCount = deviceSizeBytes / bucketSizeBytes;

@@ -2,6 +2,8 @@ package io.keelfs.format;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.UUID;
 
@@ -179,6 +181,18 @@ public record Superblock(
         return uuid.hashCode() * 31 + Long.hashCode(seq);
     }
 
+    /**
+     * When mkfs ran, ISO-8601 in UTC ("2024-05-01T12:00:00Z"); a value no date can hold is
+     * printed as the raw number, since a checksummed field may still be nonsense.
+     */
+    public String createdText() {
+        try {
+            return Instant.ofEpochSecond(createdEpochSeconds).toString();
+        } catch (DateTimeException e) {
+            return createdEpochSeconds + " (epoch seconds, not a valid date)";
+        }
+    }
+
     /** The fields as show-super prints them, one per line. */
     public void appendTo(StringBuilder out) {
         line(out, "uuid", uuid);
@@ -187,6 +201,7 @@ public record Superblock(
         line(out, "superblock seq", seq);
         line(out, "state", isClean() ? "clean" : "not clean");
         line(out, "features", Long.toHexString(features));
+        line(out, "created", createdText());
         line(out, "device size", deviceSizeBytes + " bytes");
         line(out, "block size", geometry.blockSizeBytes() + " bytes");
         line(out, "bucket size", geometry.bucketSizeBytes() + " bytes");
@@ -197,7 +212,7 @@ public record Superblock(
     }
 
     private static void line(StringBuilder out, String name, Object value) {
-        out.append(String.format("%-22s%s%n", name + ":", value));
+        out.append(String.format("%-22s%s", name + ":", value)).append('\n');
     }
 
 }

@@ -17,6 +17,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 
 /**
  * Appends transactions to the journal with group commit. Entry points: {@link #format} (mkfs),
@@ -125,6 +126,16 @@ public final class JournalWriter implements AutoCloseable {
      * writes entry 1 (FLUSH, lastSeq 1, no roots) at the start of bucket 0 and flushes.
      */
     public static void format(BlockDevice device, JournalLayout layout) throws KeelException {
+        format(device, layout, bucketsZeroed -> { });
+    }
+
+    /**
+     * {@link #format(BlockDevice, JournalLayout)}, calling {@code bucketsZeroed} with the number
+     * of buckets zeroed so far after each one (mkfs shows progress: up to
+     * {@link io.keelfs.format.Geometry#JOURNAL_BUCKETS_MAX} buckets of up to 64 MiB).
+     */
+    public static void format(BlockDevice device, JournalLayout layout, IntConsumer bucketsZeroed)
+            throws KeelException {
         layout.checkFits(device);
         byte[] zeros = new byte[Math.min(layout.bucketSizeBytes(), FORMAT_CHUNK_BYTES)];
         try {
@@ -134,6 +145,7 @@ public final class JournalWriter implements AutoCloseable {
                     device.write(layout.bucketOffsetBytes(b) + done,
                             ByteBuffer.wrap(zeros, 0, n), false);
                 }
+                bucketsZeroed.accept(b + 1);
             }
             device.flush();
             JournalEntry first = new JournalEntry(
