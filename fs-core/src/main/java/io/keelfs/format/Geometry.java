@@ -40,24 +40,7 @@ public record Geometry(
     }
 
     public Geometry {
-<<<<<<< HEAD
-        checkPowerOfTwo("block size", blockSizeBytes, 512, 64 << 10);
-        checkPowerOfTwo(
-                "bucket size", bucketSizeBytes, BUCKET_SIZE_BYTES_MIN, BUCKET_SIZE_BYTES_MAX);
-        checkPowerOfTwo("node size", nodeSizeBytes, NODE_SIZE_BYTES_MIN, NODE_SIZE_BYTES_MAX);
-        if (nodeSizeBytes < blockSizeBytes) {
-            throw new IllegalArgumentException(String.format(
-                    "node size %d is smaller than the block size %d",
-                    nodeSizeBytes, blockSizeBytes));
-        }
-        if (bucketSizeBytes < nodeSizeBytes) {
-            throw new IllegalArgumentException(String.format(
-                    "bucket size %d is smaller than the node size %d",
-                    bucketSizeBytes, nodeSizeBytes));
-        }
-=======
         checkSizes(blockSizeBytes, bucketSizeBytes, nodeSizeBytes);
->>>>>>> mkfs
         if (journalBucketCount < JOURNAL_BUCKETS_MIN || journalBucketCount > JOURNAL_BUCKETS_MAX) {
             throw new IllegalArgumentException(String.format(
                     "journal of %d buckets not in [%d, %d]",
@@ -71,9 +54,6 @@ public record Geometry(
         }
     }
 
-<<<<<<< HEAD
-    /** The layout mkfs picks for a device of this size; too small is an error with the minimum. */
-=======
     /**
      * Checks the three sizes mkfs chooses, without a device: each a power of two in its range,
      * block <= node <= bucket. An {@link IllegalArgumentException} names the size at fault.
@@ -96,8 +76,7 @@ public record Geometry(
         }
     }
 
-    /** The layout mkfs picks for a device of this size; too small is an error naming the minimum. */
->>>>>>> mkfs
+    /** The layout mkfs picks for a device of this size; too small is an error with the minimum. */
     public static Geometry forDevice(
             long deviceSizeBytes, int blockSizeBytes, int bucketSizeBytes, int nodeSizeBytes) {
         long bucketCount = deviceSizeBytes / bucketSizeBytes;
