@@ -36,28 +36,32 @@ import org.junit.jupiter.api.Test;
 class EngineCrashTest {
     private static final BtreeId[] TREES = {BtreeId.TEST0, BtreeId.TEST1, BtreeId.INODES};
     private static final int STATES_MIN = 2000;
+    /** Rounds (fresh workloads) before giving up on reaching the state count. */
+    private static final int ROUNDS_MAX = 400;
 
     @Test
     void everyCrashStateRecoversToADurablePrefix() throws Exception {
         long seed = Long.getLong("keelfs.seed", System.nanoTime());
         boolean longRun = Boolean.getBoolean("keelfs.long");
+        int target = longRun ? 20 * STATES_MIN : STATES_MIN;
         int checked = 0;
-        for (int round = 0; checked < (longRun ? 20 * STATES_MIN : STATES_MIN); round++) {
-            checked += runRound(seed + round, longRun ? 4000 : 900);
-            assertTrue(round < 50, "too few crash states per round");
+        for (int round = 0; checked < target; round++) {
+            assertTrue(round < ROUNDS_MAX, "only " + checked + " of " + target
+                    + " crash states after " + round + " rounds, seed " + seed);
+            checked += runRound(seed + round, longRun ? 2000 : 900, longRun ? 600 : 150);
         }
         System.out.printf("EngineCrashTest: %d crash states checked, seed %d%n", checked, seed);
     }
 
     /** One workload and its crash states; returns how many states were checked. */
-    private int runRound(long seed, int statesMax) throws Exception {
+    private int runRound(long seed, int statesMax, int commitsMin) throws Exception {
         Random random = new Random(seed);
         MemoryBlockDevice base = new MemoryBlockDevice(4L << 20, 4096, "crash-base");
         Mkfs.format(base, smallMkfs());
         CrashSimDevice sim = new CrashSimDevice(base);
         Workload w = new Workload();
         try (Engine engine = Engine.open(sim, testOptions())) {
-            int commits = 150 + random.nextInt(100);
+            int commits = commitsMin + random.nextInt(100);
             for (int c = 1; c <= commits; c++) {
                 w.commit(engine, sim, random, c);
                 if (random.nextInt(40) == 0) {
