@@ -78,25 +78,25 @@ final class NodeCodec {
             throws ChecksumException, TopologyException {
         NodeHeader h = NodeHeader.decodeFrom(image);
         int nodeSizeBytes = image.capacity();
-        String where = describe(btreeId, ptr);
+        // Messages are built only on failure: decode is on every node-cache miss.
         if (h.magic() != NodeHeader.MAGIC) {
             throw new ChecksumException(String.format("%s (bad magic %016x, expected %016x)",
-                    where, h.magic(), NodeHeader.MAGIC), ptr.offsetBytes(), ptr.crc32c(),
+                    describe(btreeId, ptr), h.magic(), NodeHeader.MAGIC), ptr.offsetBytes(), ptr.crc32c(),
                     crc32c(image, nodeSizeBytes));
         }
         if (h.usedBytes() < NodeHeader.HEADER_BYTES || h.usedBytes() > nodeSizeBytes) {
             throw new ChecksumException(String.format(
-                    "%s (used bytes %d not in [%d, %d])", where, h.usedBytes(),
+                    "%s (used bytes %d not in [%d, %d])", describe(btreeId, ptr), h.usedBytes(),
                     NodeHeader.HEADER_BYTES, nodeSizeBytes), ptr.offsetBytes(), h.crc32c(),
                     crc32c(image, nodeSizeBytes));
         }
         int crc = crc32c(image, h.usedBytes());
         if (crc != h.crc32c()) {
-            throw new ChecksumException(where, ptr.offsetBytes(), h.crc32c(), crc);
+            throw new ChecksumException(describe(btreeId, ptr), ptr.offsetBytes(), h.crc32c(), crc);
         }
         checkHeader(h, ptr, btreeId);
         if (crc != ptr.crc32c()) {
-            throw new ChecksumException(where + " (node valid, but not the image the pointer"
+            throw new ChecksumException(describe(btreeId, ptr) + " (node valid, but not the image the pointer"
                     + " was made for)", ptr.offsetBytes(), ptr.crc32c(), crc);
         }
         ByteBuffer keys = image.duplicate();

@@ -219,7 +219,7 @@ public final class Engine implements AutoCloseable {
         for (int attempt = 0; ; attempt++) {
             readOnly.checkWritable("update");
             if (journal.fillRatio() > options.checkpointJournalFill()) {
-                checkpoint();
+                checkpointIfJournalFull();
             }
             try {
                 return commitOnce(body, durability);
@@ -315,6 +315,22 @@ public final class Engine implements AutoCloseable {
         lock.writeLock().lock();
         try {
             checkpointLocked();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * A committer found the journal past its fill threshold. Recheck under the lock: another
+     * committer may have checkpointed meanwhile, and a second checkpoint would only stall.
+     */
+    private void checkpointIfJournalFull() throws KeelException {
+        lock.writeLock().lock();
+        try {
+            readOnly.checkWritable("checkpoint");
+            if (journal.fillRatio() > options.checkpointJournalFill()) {
+                checkpointLocked();
+            }
         } finally {
             lock.writeLock().unlock();
         }
