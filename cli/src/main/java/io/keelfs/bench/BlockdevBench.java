@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * {@code keelfs bench blockdev}: FileBlockDevice against a raw FileChannel doing the same work.
@@ -317,13 +316,7 @@ public final class BlockdevBench {
             for (Path file : files) {
                 Files.deleteIfExists(file);
             }
-            if (ownDir) {
-                try (Stream<Path> left = Files.list(dir)) {
-                    if (left.findAny().isEmpty()) {
-                        Files.deleteIfExists(dir);
-                    }
-                }
-            }
+            BenchDirs.removeIfOwnedAndEmpty(ownDir, dir);
         } catch (IOException e) {
             out.println("warning: could not clean up " + dir + ": " + e);
             out.flush();

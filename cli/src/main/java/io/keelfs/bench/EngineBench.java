@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * {@code keelfs bench engine}: the storage engine against LMDB doing the same work in the same
@@ -386,13 +385,7 @@ public final class EngineBench {
         try {
             deleteStore(Side.KEELFS);
             deleteStore(Side.LMDB);
-            if (ownDir) {
-                try (Stream<Path> left = Files.list(dir)) {
-                    if (left.findAny().isEmpty()) {
-                        Files.deleteIfExists(dir);
-                    }
-                }
-            }
+            BenchDirs.removeIfOwnedAndEmpty(ownDir, dir);
         } catch (IOException e) {
             out.println("warning: could not clean up " + dir + ": " + e);
             out.flush();
