@@ -221,8 +221,18 @@ public final class BucketAllocator {
     private OpenBucket tryOpen(Candidate c) throws KeelException {
         lock.lock();
         try {
+            // Recheck under lock, BEFORE reading the record: not open. An owner releases only
+            // after its claim committed, and no one opens without this lock, so a bucket not
+            // open now is read below with every claim made on it. Checked the other way round,
+            // an owner could claim and release between the read and the check, and the stale
+            // FREE record would hand the bucket out twice (seen in BucketAllocatorStressTest).
+            if (open.containsKey(c.bucket)) {
+                counters.incrementAndGet(AllocCounter.SKIP_OPEN_LOCKED.ordinal());
+                return null;
+            }
             // Recheck under lock: the committed record, read through the key cache.
             AllocRecord now = engine.read(txn -> AllocUpdates.get(txn, c.bucket));
+            hooks.afterRecordReread(c.bucket);
             AllocCounter skip = revalidate(c, now);
             if (skip != null) {
                 counters.incrementAndGet(skip.ordinal());
@@ -234,10 +244,10 @@ public final class BucketAllocator {
             }
             OpenBucket ob = new OpenBucket(c.bucket, now.generation(), now.changeSeq(),
                     ++openSeq);
-            // Recheck under lock: not opened by another writer since the walk.
+            // Openers hold the lock, so nothing can have opened it since the check above.
             if (open.putIfAbsent(c.bucket, ob) != null) {
-                counters.incrementAndGet(AllocCounter.SKIP_OPEN_LOCKED.ordinal());
-                return null;
+                throw new IllegalStateException("bucket " + c.bucket
+                        + " opened by another writer while the allocator lock was held");
             }
             cursor = AllocUpdates.freespacePos(c.bucket, c.genbits).successor();
             hooks.afterBucketOpened(c.bucket);
