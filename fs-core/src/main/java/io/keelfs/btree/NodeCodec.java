@@ -81,7 +81,8 @@ final class NodeCodec {
         // Messages are built only on failure: decode is on every node-cache miss.
         if (h.magic() != NodeHeader.MAGIC) {
             throw new ChecksumException(String.format("%s (bad magic %016x, expected %016x)",
-                    describe(btreeId, ptr), h.magic(), NodeHeader.MAGIC), ptr.offsetBytes(), ptr.crc32c(),
+                    describe(btreeId, ptr), h.magic(), NodeHeader.MAGIC), ptr.offsetBytes(),
+                    ptr.crc32c(),
                     crc32c(image, nodeSizeBytes));
         }
         if (h.usedBytes() < NodeHeader.HEADER_BYTES || h.usedBytes() > nodeSizeBytes) {
@@ -96,7 +97,8 @@ final class NodeCodec {
         }
         checkHeader(h, ptr, btreeId);
         if (crc != ptr.crc32c()) {
-            throw new ChecksumException(describe(btreeId, ptr) + " (node valid, but not the image the pointer"
+            throw new ChecksumException(describe(btreeId, ptr)
+                    + " (node valid, but not the image the pointer"
                     + " was made for)", ptr.offsetBytes(), ptr.crc32c(), crc);
         }
         ByteBuffer keys = image.duplicate();

@@ -165,7 +165,8 @@ public final class Engine implements AutoCloseable {
         long unknown = sb.features() & ~Superblock.FEATURES_KNOWN;
         if (unknown != 0) {
             throw new SuperblockCorruptException(String.format(
-                    "%s uses features %x this build does not know", device.describe(), unknown), -1);
+                    "%s uses features %x this build does not know", device.describe(), unknown),
+                    -1);
         }
     }
 

@@ -32,7 +32,7 @@ public final class SuperblockIo {
         }
     }
 
-    /** Reads every candidate place; returns the newest valid copy or a typed error naming why none is. */
+    /** Reads every candidate place: the newest valid copy, or a typed error saying why none is. */
     public static ReadResult read(BlockDevice device)
             throws SuperblockCorruptException, DeviceIoException {
         Map<Long, String> candidates = candidateOffsets(device);
@@ -111,9 +111,11 @@ public final class SuperblockIo {
     }
 
     /** Reads one copy at an offset; a copy past the end of the device is invalid, not an error. */
-    static Superblock.Decoded readCopy(BlockDevice device, long offsetBytes) throws DeviceIoException {
+    static Superblock.Decoded readCopy(BlockDevice device, long offsetBytes)
+            throws DeviceIoException {
         int length = Math.max(device.blockSizeBytes(), Superblock.ENCODED_BYTES_MAX);
-        if (offsetBytes + length > device.sizeBytes() || offsetBytes % device.blockSizeBytes() != 0) {
+        if (offsetBytes + length > device.sizeBytes()
+                || offsetBytes % device.blockSizeBytes() != 0) {
             return new Superblock.Invalid("outside the device");
         }
         ByteBuffer buf = ByteBuffer.allocate(length);
