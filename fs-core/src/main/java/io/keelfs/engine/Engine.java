@@ -220,7 +220,7 @@ public final class Engine implements AutoCloseable {
         for (int attempt = 0; ; attempt++) {
             readOnly.checkWritable("update");
             if (journal.fillRatio() > options.checkpointJournalFill()) {
-                checkpointIfJournalFull();
+                checkpoint(true);
             }
             try {
                 return commitOnce(body, durability);
@@ -312,24 +312,21 @@ public final class Engine implements AutoCloseable {
      * On an inconsistency the engine goes read-only and the error is returned.
      */
     public void checkpoint() throws KeelException {
-        readOnly.checkWritable("checkpoint");
-        lock.writeLock().lock();
-        try {
-            checkpointLocked();
-        } finally {
-            lock.writeLock().unlock();
-        }
+        checkpoint(false);
     }
 
     /**
-     * A committer found the journal past its fill threshold. Recheck under the lock: another
-     * committer may have checkpointed meanwhile, and a second checkpoint would only stall.
+     * Takes the exclusive lock and checkpoints. With {@code onlyIfJournalFull} (a committer
+     * found the journal past its fill threshold), rechecks the fill under the lock first:
+     * another committer may have checkpointed meanwhile, and a second checkpoint would only
+     * stall commits.
      */
-    private void checkpointIfJournalFull() throws KeelException {
+    private void checkpoint(boolean onlyIfJournalFull) throws KeelException {
         lock.writeLock().lock();
         try {
             readOnly.checkWritable("checkpoint");
-            if (journal.fillRatio() > options.checkpointJournalFill()) {
+            if (!onlyIfJournalFull
+                    || journal.fillRatio() > options.checkpointJournalFill()) {
                 checkpointLocked();
             }
         } finally {

@@ -57,30 +57,34 @@ public final class TransactionIterator {
 
     /** The first visible key at or after the position, or null; at the end the position stays. */
     public Bkey next() throws KeelException {
-        Bpos start = position;
-        boolean startEnd = atEnd;
-        Bkey k = nextSkippingDeleted();
-        if (k == null) {
-            restore(start, startEnd);
-        }
-        return k;
+        return moveOrStay(this::nextSkippingDeleted);
     }
 
     /** The last visible key before the position, or null; at the start the position stays. */
     public Bkey prev() throws KeelException {
-        Bpos start = position;
-        boolean startEnd = atEnd;
-        Bkey k = prevSkippingDeleted();
-        if (k == null) {
-            restore(start, startEnd);
-        }
-        return k;
+        return moveOrStay(this::prevSkippingDeleted);
     }
 
-    private void restore(Bpos pos, boolean end) {
-        position = pos;
-        atEnd = end;
-        treeAligned = false;
+    /** One step over the visible keys, in either direction. */
+    @FunctionalInterface
+    private interface Step {
+        Bkey take() throws KeelException;
+    }
+
+    /**
+     * Takes a step; when it finds no key, puts the position back where it was, so skipping
+     * deleted keys on the way to the end does not move the iterator past keys added later.
+     */
+    private Bkey moveOrStay(Step step) throws KeelException {
+        Bpos start = position;
+        boolean startEnd = atEnd;
+        Bkey k = step.take();
+        if (k == null) {
+            position = start;
+            atEnd = startEnd;
+            treeAligned = false;
+        }
+        return k;
     }
 
     private Bkey nextSkippingDeleted() throws KeelException {
