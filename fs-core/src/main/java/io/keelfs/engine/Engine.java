@@ -115,7 +115,7 @@ public final class Engine implements AutoCloseable {
         JournalLayout layout = journalLayout(superblock);
         ReplayPlan plan = JournalReader.read(device, layout, options.allowJournalTruncation());
         plan.problems().forEach(p -> messages.add("journal: " + p));
-        SlotNodeStore store = nodeStore(device, g);
+        SlotNodeStore store = nodeStore(device, g, options.nodeBucketsEnd());
         NodeCache cache = new NodeCache(options.nodeCacheBytesMax());
         BtreeSet trees = BtreeSet.open(plan.roots(), store, cache, g.nodeSizeBytes());
         if (!options.readOnly()) {
@@ -131,11 +131,23 @@ public final class Engine implements AutoCloseable {
         return engine;
     }
 
-    /** The node slots of the geometry's node buckets, none marked used yet. */
-    static SlotNodeStore nodeStore(BlockDevice device, Geometry g) {
+    /**
+     * The node slots of the geometry's node buckets (up to {@code nodeBucketsEnd} when not 0),
+     * none marked used yet.
+     */
+    static SlotNodeStore nodeStore(BlockDevice device, Geometry g, long nodeBucketsEnd) {
+        long end = g.endNodeBucket();
+        if (nodeBucketsEnd != 0) {
+            if (nodeBucketsEnd <= g.firstNodeBucket() || nodeBucketsEnd > end) {
+                throw new IllegalArgumentException(String.format(
+                        "node buckets end %d outside (%d, %d] of %s", nodeBucketsEnd,
+                        g.firstNodeBucket(), end, device.describe()));
+            }
+            end = nodeBucketsEnd;
+        }
         return new SlotNodeStore(device, List.of(new SlotNodeStore.Range(
                 g.bucketOffsetBytes(g.firstNodeBucket()),
-                g.nodeBucketCount() * g.bucketSizeBytes())), g.nodeSizeBytes());
+                (end - g.firstNodeBucket()) * g.bucketSizeBytes())), g.nodeSizeBytes());
     }
 
     static JournalLayout journalLayout(Superblock superblock) {

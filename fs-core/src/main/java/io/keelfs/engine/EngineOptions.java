@@ -11,11 +11,13 @@ package io.keelfs.engine;
  * @param checkpointJournalFill journal fill ratio above which an update first checkpoints
  * @param checkpointIntervalMs background checkpoint period; 0 turns the thread off (tests)
  * @param hooks test hooks
+ * @param nodeBucketsEnd one past the last bucket btree nodes may use, 0 for every node bucket;
+ *     leaves the buckets after it to a caller that manages them itself (data in tests)
  */
 public record EngineOptions(
         boolean readOnly, boolean allowJournalTruncation, long nodeCacheBytesMax,
         long keyCacheBytesMax, double checkpointJournalFill, long checkpointIntervalMs,
-        EngineHooks hooks) {
+        EngineHooks hooks, long nodeBucketsEnd) {
     /**
      * Clean nodes kept decoded. 1M keys of 64-byte values decode to about 100 MiB of nodes
      * (bench engine); 128 MiB keeps such a tree cached and the engine well under a 256 MiB heap.
@@ -24,6 +26,9 @@ public record EngineOptions(
     public static final long KEY_CACHE_BYTES_DEFAULT = 16L << 20;
 
     public EngineOptions {
+        if (nodeBucketsEnd < 0) {
+            throw new IllegalArgumentException("node buckets end " + nodeBucketsEnd + " < 0");
+        }
         if (checkpointJournalFill <= 0 || checkpointJournalFill >= 1) {
             throw new IllegalArgumentException("checkpoint journal fill " + checkpointJournalFill
                     + " not in (0, 1)");
@@ -32,31 +37,36 @@ public record EngineOptions(
 
     public static EngineOptions defaults() {
         return new EngineOptions(false, false, NODE_CACHE_BYTES_DEFAULT, KEY_CACHE_BYTES_DEFAULT,
-                0.5, 5_000, EngineHooks.NONE);
+                0.5, 5_000, EngineHooks.NONE, 0);
     }
 
     public EngineOptions withReadOnly(boolean value) {
         return new EngineOptions(value, allowJournalTruncation, nodeCacheBytesMax,
-                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks);
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks, nodeBucketsEnd);
     }
 
     public EngineOptions withHooks(EngineHooks value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
-                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, value);
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, value, nodeBucketsEnd);
     }
 
     public EngineOptions withCheckpointIntervalMs(long value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
-                keyCacheBytesMax, checkpointJournalFill, value, hooks);
+                keyCacheBytesMax, checkpointJournalFill, value, hooks, nodeBucketsEnd);
     }
 
     public EngineOptions withNodeCacheBytesMax(long value) {
         return new EngineOptions(readOnly, allowJournalTruncation, value,
-                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks);
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks, nodeBucketsEnd);
     }
 
     public EngineOptions withAllowJournalTruncation(boolean value) {
         return new EngineOptions(readOnly, value, nodeCacheBytesMax,
-                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks);
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks, nodeBucketsEnd);
+    }
+
+    public EngineOptions withNodeBucketsEnd(long value) {
+        return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks, value);
     }
 }

@@ -43,7 +43,7 @@ final class NodeBucketWalk {
 
     private NodeBucketWalk(BlockDevice device, Geometry geometry) {
         this.geometry = geometry;
-        this.store = Engine.nodeStore(device, geometry);
+        this.store = Engine.nodeStore(device, geometry, 0);
         this.nodeStartBytes = geometry.bucketOffsetBytes(geometry.firstNodeBucket());
     }
 

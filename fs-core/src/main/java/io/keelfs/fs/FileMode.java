@@ -1,0 +1,41 @@
+package io.keelfs.fs;
+
+/** st_mode type bits and helpers (Linux values). */
+public final class FileMode {
+    public static final int S_IFMT = 0170000;
+    public static final int S_IFSOCK = 0140000;
+    public static final int S_IFLNK = 0120000;
+    public static final int S_IFREG = 0100000;
+    public static final int S_IFBLK = 0060000;
+    public static final int S_IFDIR = 0040000;
+    public static final int S_IFCHR = 0020000;
+    public static final int S_IFIFO = 0010000;
+    /** Permission bits plus setuid, setgid and sticky. */
+    public static final int PERMISSION_MASK = 07777;
+    public static final int S_ISUID = 04000;
+    public static final int S_ISGID = 02000;
+
+    private FileMode() {}
+
+    public static int type(int mode) {
+        return mode & S_IFMT;
+    }
+
+    public static boolean isDirectory(int mode) {
+        return type(mode) == S_IFDIR;
+    }
+
+    public static boolean isRegular(int mode) {
+        return type(mode) == S_IFREG;
+    }
+
+    public static boolean isSymlink(int mode) {
+        return type(mode) == S_IFLNK;
+    }
+
+    /** A type mknod may create: regular, fifo, socket, character or block device. */
+    public static boolean isMknodType(int mode) {
+        int t = type(mode);
+        return t == S_IFREG || t == S_IFIFO || t == S_IFSOCK || t == S_IFCHR || t == S_IFBLK;
+    }
+}

@@ -1,0 +1,81 @@
+package io.keelfs.fs.data;
+
+import io.keelfs.error.KeelException;
+import io.keelfs.txn.Transaction;
+import java.nio.ByteBuffer;
+
+/**
+ * The contents of regular files: the only way {@link io.keelfs.fs} touches extents.
+ *
+ * <p>A write is two steps so the caller can commit the extents in the same transaction as its
+ * inode update (i_size, mtime, blocks): {@link #prepare} allocates space and writes the data
+ * to the device outside any transaction; {@link #commit} inserts the extents in the caller's
+ * transaction, trimming what they overwrite and freeing emptied space; {@link #finish} (after
+ * the transaction returned, or failed) releases what prepare held. Space is never overwritten
+ * in place, and freed space is reused only once the freeing commit is durable.
+ *
+ * <p>Callers serialise writes, truncates and punches of one inode (a per-inode lock);
+ * different inodes proceed in parallel. Reads may run alongside writes of the same inode and
+ * see either the old or the new data of each block.
+ */
+public interface FileData {
+
+    /** Data written to the device but not yet in the extents btree. */
+    interface PreparedWrite {
+        long ino();
+
+        long offsetBytes();
+
+        long lengthBytes();
+    }
+
+    /**
+     * Writes {@code src} for file {@code ino} at offset to freshly allocated space (partial
+     * blocks at the edges are completed from the current contents, which the file of size
+     * {@code fileSizeBytes} holds). Consumes {@code src}.
+     */
+    PreparedWrite prepare(long ino, long offsetBytes, ByteBuffer src, long fileSizeBytes)
+            throws KeelException;
+
+    /**
+     * In the caller's transaction, points the range at the prepared data. Returns the change in
+     * bytes of space the file uses (for st_blocks).
+     */
+    long commit(Transaction txn, PreparedWrite write) throws KeelException;
+
+    /** Releases what prepare held; call exactly once per prepare, committed or not. */
+    void finish(PreparedWrite write);
+
+    /**
+     * Reads into {@code dst} from offset, up to the file size; holes read as zeros. Checksums
+     * are verified: a mismatch is EIO naming the inode and offset. Returns bytes read.
+     */
+    int read(long ino, long offsetBytes, ByteBuffer dst, long fileSizeBytes)
+            throws KeelException;
+
+    /**
+     * In the caller's transaction, removes the extents of {@code [startBytes, endBytes)},
+     * splitting those that cross the ends (a partial block at either end is zeroed by writing
+     * it anew first, by the caller through prepare/commit). Returns the change in bytes used.
+     * A range too large for one transaction is done in part: the result says how far it got,
+     * and the caller runs another transaction for the rest.
+     */
+    PunchResult punch(Transaction txn, long ino, long startBytes, long endBytes)
+            throws KeelException;
+
+    /** How far a {@link #punch} got and the change in bytes used. */
+    record PunchResult(long doneUpToBytes, long usedDeltaBytes) {}
+
+    /** Frees every extent of a deleted inode (bounded per transaction like punch). */
+    default PunchResult removeAll(Transaction txn, long ino) throws KeelException {
+        return punch(txn, ino, 0, Long.MAX_VALUE);
+    }
+
+    /** Makes data written so far by prepare durable on the device (before an fsync commit). */
+    void flushData() throws KeelException;
+
+    /** Bytes of data space used, and free for data, for statfs. */
+    long usedBytes();
+
+    long freeBytes();
+}
