@@ -18,7 +18,7 @@ import java.nio.ByteBuffer;
  * different inodes proceed in parallel. Reads may run alongside writes of the same inode and
  * see either the old or the new data of each block.
  */
-public interface FileData {
+public interface FileData extends AutoCloseable {
 
     /** Data written to the device but not yet in the extents btree. */
     interface PreparedWrite {
@@ -78,4 +78,11 @@ public interface FileData {
     long usedBytes();
 
     long freeBytes();
+
+    /**
+     * Stops filling the open buckets (each is released once no prepared write pins it). Call
+     * at unmount, after the last write.
+     */
+    @Override
+    void close();
 }
