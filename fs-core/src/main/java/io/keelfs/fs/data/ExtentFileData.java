@@ -97,7 +97,7 @@ public final class ExtentFileData implements FileData {
                 Math.min(EXTENTS_PER_TRANSACTION_MAX, n));
     }
 
-    /** The largest {@code src} one {@link #prepare} takes; callers split bigger writes. */
+    @Override
     public long writeBytesMax() {
         return writeBytesMax;
     }
