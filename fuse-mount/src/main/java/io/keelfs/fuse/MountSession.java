@@ -164,6 +164,27 @@ public final class MountSession {
         }
     }
 
+    /**
+     * A whole foreground mount: checks, open, mount, serve until unmounted, close. With a
+     * {@code readyFile} (a {@link MountDaemon} child) it signals readiness there and detaches
+     * its stdio.
+     */
+    public static void runForeground(Path image, Path mountpoint, MountOptions options,
+            FilesystemOpener opener, Path readyFile) throws MountFailure {
+        MountSession session = open(image, mountpoint, options, opener);
+        session.serve(() -> {
+            if (readyFile != null) {
+                try {
+                    MountDaemon.signalReady(readyFile);
+                } catch (IOException e) {
+                    LOG.log(Level.SEVERE, "cannot write the ready file " + readyFile
+                            + "; unmounting", e);
+                    session.unmount();
+                }
+            }
+        });
+    }
+
     /** The adapter, for tests that count its internal errors. */
     public KeelFuse adapter() {
         return fuse;
