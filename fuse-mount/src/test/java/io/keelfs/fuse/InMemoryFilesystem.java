@@ -84,6 +84,8 @@ final class InMemoryFilesystem implements Filesystem {
     private volatile String failOp;
     private volatile Throwable failWith;
     final AtomicInteger closeCount = new AtomicInteger();
+    /** Runs on every close (a test daemon records its close in a file). */
+    volatile Runnable onClose = () -> { };
 
     InMemoryFilesystem() {
         root = new Node(Filesystem.ROOT_INO, FileMode.S_IFDIR | 0755, Caller.ROOT, now());
@@ -713,5 +715,6 @@ final class InMemoryFilesystem implements Filesystem {
     public void close() throws KeelException {
         maybeFail("close");
         closeCount.incrementAndGet();
+        onClose.run();
     }
 }
