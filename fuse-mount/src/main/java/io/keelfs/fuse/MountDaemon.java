@@ -18,7 +18,8 @@ import jnr.ffi.LibraryLoader;
  * kernel has answered INIT; if the child exits first, its output (one line saying why, and
  * libfuse's own complaint if any) becomes the {@link MountFailure}.
  *
- * <p>The child's stdout and stderr go to a temporary log the launcher reads and removes; once
+ * <p>The child runs in "/" (a daemon must not pin the directory it was started from), so
+ * {@code command} must hold absolute paths. The child's stdout and stderr go to a temporary log the launcher reads and removes; once
  * ready the child points both at /dev/null ({@link #detachStdio}), as fuse_daemonize does, so
  * a caller capturing the launcher's output is not held open by the daemon. The daemon's own
  * log then goes only to {@code -o debug_log=FILE}.
@@ -62,6 +63,7 @@ public final class MountDaemon {
             }
             full.addAll(command);
             child = new ProcessBuilder(full)
+                    .directory(Path.of("/").toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectErrorStream(true)
