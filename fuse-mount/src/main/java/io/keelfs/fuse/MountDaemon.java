@@ -19,10 +19,10 @@ import jnr.ffi.LibraryLoader;
  * libfuse's own complaint if any) becomes the {@link MountFailure}.
  *
  * <p>The child runs in "/" (a daemon must not pin the directory it was started from), so
- * {@code command} must hold absolute paths. The child's stdout and stderr go to a temporary log the launcher reads and removes; once
- * ready the child points both at /dev/null ({@link #detachStdio}), as fuse_daemonize does, so
- * a caller capturing the launcher's output is not held open by the daemon. The daemon's own
- * log then goes only to {@code -o debug_log=FILE}.
+ * {@code command} must hold absolute paths. The child's stdout and stderr go to a temporary
+ * log the launcher reads and removes; once ready the child points both at /dev/null ({@link
+ * #detachStdio}), as fuse_daemonize does, so a caller capturing the launcher's output is not
+ * held open by the daemon. The daemon's own log then goes only to {@code -o debug_log=FILE}.
  *
  * <p>Thread-safety: stateless.
  */

@@ -50,12 +50,13 @@ class FuseDaemonTest {
         }
     }
 
-    private long startDaemon(String imageName) throws MountFailure {
+    private long startDaemon(String imageName, String... options) throws MountFailure {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"), "-cp",
                 System.getProperty("java.class.path"), TestMountMain.class.getName(),
                 tmp.resolve(imageName).toString(), mnt.toString(),
                 tmp.resolve("ready").toString(), closed.toString()));
+        command.addAll(List.of(options));
         return MountDaemon.start(command, tmp.resolve("ready"), Duration.ofSeconds(60));
     }
 
@@ -91,6 +92,19 @@ class FuseDaemonTest {
         assertTrue(isMounted(mnt));
         assertTrue(ProcessHandle.of(pid).orElseThrow().destroy(), "SIGTERM sent");
         assertExitsAndClosed();
+    }
+
+    @Test
+    void sigintUnmountsAndClosesCleanlyAndDebugLogIsWritten() throws Exception {
+        Path log = tmp.resolve("debug.log");
+        pid = startDaemon("image", "debug_log=" + log);
+        assertTrue(isMounted(mnt));
+        Files.createDirectory(mnt.resolve("d"));
+        Process kill = new ProcessBuilder("kill", "-INT", Long.toString(pid)).start();
+        assertEquals(0, kill.waitFor());
+        assertExitsAndClosed();
+        String text = Files.readString(log);
+        assertTrue(text.contains("mounted on " + mnt), text);
     }
 
     @Test

@@ -219,6 +219,29 @@ class FuseMountTest {
         throw new AssertionError("threads left after unmount: " + extra);
     }
 
+    /** The owner of what a create makes is the calling process's uid and gid (getContext). */
+    @Test
+    void createdFilesBelongToTheCallingProcess() throws Exception {
+        FuseTestSupport.assumeCanMount();
+        org.junit.jupiter.api.Assumptions.assumeTrue(FuseTestSupport.onPath("setpriv"));
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions
+                .fromString("rwxr-xr-x"));
+        try (Mounted m = new Mounted(List.of("allow_other"))) {
+            Path pub = Files.createDirectory(m.mnt.resolve("pub"));
+            Files.setPosixFilePermissions(pub, java.nio.file.attribute.PosixFilePermissions
+                    .fromString("rwxrwxrwx"));
+            assertEquals(0, run("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    "mkdir", pub.resolve("nobodys").toString()));
+            assertEquals(65534, m.fs.getattr("/pub/nobodys").uid());
+            assertEquals(65534, m.fs.getattr("/pub/nobodys").gid());
+            assertEquals(0, m.fs.getattr("/pub").uid());
+            // default_permissions: the kernel refuses what the mode forbids.
+            assertTrue(run("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    "touch", m.mnt.resolve("not-writable").toString()) != 0);
+            m.unmountWithFusermount();
+        }
+    }
+
     @Test
     void missingMountpointIsOneLineAndOpensNothing() {
         AtomicInteger opened = new AtomicInteger();

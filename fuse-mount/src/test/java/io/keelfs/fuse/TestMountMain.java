@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * TEST DAEMON: a foreground mount of the in-memory fake in its own JVM, as the mount command
  * runs one, for FuseDaemonTest. Arguments: IMAGE MOUNTPOINT READY_FILE CLOSED_FILE. It writes
- * "closed" to CLOSED_FILE when the filesystem is closed; an IMAGE whose name contains "refuse"
+ * "closed" to CLOSED_FILE when the filesystem is closed; a fifth argument is a -o list; an IMAGE whose name contains "refuse"
  * makes the opener fail, to test how a failed start is reported.
  */
 public final class TestMountMain {
@@ -33,7 +33,7 @@ public final class TestMountMain {
             return fs;
         };
         try {
-            MountSession.runForeground(image, Path.of(args[1]), MountOptions.parse(List.of()),
+            MountSession.runForeground(image, Path.of(args[1]), MountOptions.parse(args.length > 4 ? List.of(args[4]) : List.of()),
                     opener, Path.of(args[2]));
         } catch (MountFailure e) {
             System.err.println("mount: " + e.getMessage());
