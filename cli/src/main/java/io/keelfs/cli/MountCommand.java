@@ -46,7 +46,7 @@ import picocli.CommandLine.Spec;
             "Dropped (mount(8) only): defaults, auto, noauto, user, nouser, users, owner,",
             "group, _netdev, nofail, x-*, comment=*. Everything else goes to libfuse, e.g.",
             "fsname=NAME (default: the image's path), allow_other, dev, suid, nonempty.",
-            "Always on: default_permissions, hard_remove, use_ino, atomic_o_trunc,",
+            "Always on: default_permissions, use_ino, atomic_o_trunc,",
             "attr_timeout=0 (hard links stay coherent; -o attr_timeout=1 to cache), big_writes,",
             "max_write and max_read of 1 MiB (the kernel caps libfuse2 at 128 KiB).",
         },

@@ -36,9 +36,10 @@ import ru.serce.jnrfuse.struct.Timespec;
  * {@code -EIO}. No exception ever reaches jnr-fuse (it would cross into native code).
  *
  * <p>Handles: {@code open}, {@code create} and {@code opendir} store the Filesystem's handle in
- * {@code fi->fh}; handle operations ignore the path, which libfuse passes as null for an open
- * file that was unlinked (the mount sets {@code hard_remove} and the {@code nullpath_ok}
- * flag, so unlinked open files stay usable instead of being renamed to .fuse_hidden).
+ * {@code fi->fh}; handle operations ignore the path (used only in log lines), which libfuse
+ * may pass as null: the adapter sets the {@code nullpath_ok} flag, so with {@code -o
+ * hard_remove} I/O on an open, unlinked file still reaches it by handle. (The mount's default
+ * is libfuse's .fuse_hidden rename instead; see {@link MountOptions}.)
  *
  * <p>Permissions: the mount always runs with {@code default_permissions}, so the kernel checks
  * modes and ownership itself and never sends ACCESS; {@link #access} therefore answers 0.

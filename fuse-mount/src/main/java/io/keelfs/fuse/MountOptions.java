@@ -22,10 +22,19 @@ import java.util.Set;
  * <p>Always given to libfuse, before the user's options so the user's win where libfuse takes
  * the last value: {@code fsname=IMAGE} (absolute; the mount's source in /proc/self/mountinfo)
  * unless given, {@code subtype=keelfs} unless given (type fuse.keelfs), {@code
- * default_permissions} (the kernel checks modes; see {@link KeelFuse#access}), {@code
- * hard_remove} and {@code use_ino} (handles name inodes, and st_ino is the filesystem's),
- * {@code atomic_o_trunc} (O_TRUNC reaches open), {@code big_writes}, {@code max_write} and
- * {@code max_read} of {@value #IO_SIZE_MAX_BYTES} bytes (the kernel caps libfuse2 at 128 KiB).
+ * default_permissions} (the kernel checks modes; see {@link KeelFuse#access}), {@code use_ino}
+ * (st_ino is the filesystem's), {@code atomic_o_trunc} (O_TRUNC reaches open), {@code
+ * attr_timeout=0}, {@code big_writes}, {@code max_write} and {@code max_read} of {@value
+ * #IO_SIZE_MAX_BYTES} bytes (the kernel caps libfuse2 at 128 KiB).
+ *
+ * <p>Why {@code attr_timeout=0}: libfuse2's high-level API gives each name of a hard-linked
+ * file its own kernel inode, so a cached attribute of one name goes stale when the file changes
+ * through another ({@code chmod a; stat b}); {@code -o attr_timeout=1} trades that for fewer
+ * GETATTRs. Why not {@code hard_remove}: libfuse2 then answers fstat of an open, unlinked file
+ * with ENOENT (the kernel's GETATTR carries no handle, and the name is gone); without it
+ * libfuse renames such a file to {@code .fuse_hidden*} until its last close, which keeps fstat,
+ * fchmod and friends working at the price of a visible name (and ENOTEMPTY from rmdir of its
+ * directory meanwhile). {@code -o hard_remove} chooses the other way.
  *
  * <p>Thread-safety: immutable.
  *
@@ -34,8 +43,7 @@ import java.util.Set;
 public record MountOptions(boolean readOnly, long cacheSizeBytes, Path debugLog,
         boolean nonempty, String fsname, List<String> libfuseOptions) {
     public static final int IO_SIZE_MAX_BYTES = 1 << 20;
-    static final List<String> ALWAYS = List.of("default_permissions", "hard_remove", "use_ino",
-            "atomic_o_trunc", "attr_timeout=0", "big_writes", "max_write=" + IO_SIZE_MAX_BYTES,
+    static final List<String> ALWAYS = List.of("default_permissions", "use_ino", "atomic_o_trunc", "attr_timeout=0", "big_writes", "max_write=" + IO_SIZE_MAX_BYTES,
             "max_read=" + IO_SIZE_MAX_BYTES);
     private static final Set<String> MOUNT8_ONLY = Set.of("defaults", "auto", "noauto", "user",
             "nouser", "users", "owner", "group", "_netdev", "nofail");

@@ -34,7 +34,7 @@ class FuseMountOptionsTest {
         assertEquals("-o", args.get(0));
         String list = args.get(1);
         assertTrue(list.startsWith("fsname=/images/a\\,b.img,subtype=keelfs,"
-                + "default_permissions,hard_remove,use_ino,"), list);
+                + "default_permissions,use_ino,atomic_o_trunc,attr_timeout=0,"), list);
         assertTrue(list.endsWith(",max_write=65536"), list);
         assertTrue(list.contains("big_writes"));
     }

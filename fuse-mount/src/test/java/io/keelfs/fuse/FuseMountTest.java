@@ -9,10 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.keelfs.fs.Filesystem;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Duration;
 import java.util.List;
@@ -144,6 +146,7 @@ class FuseMountTest {
             assertArrayEquals(big, Files.readAllBytes(mnt.resolve("big")));
             assertEquals(big.length, Files.size(mnt.resolve("big")));
 
+            unlinkedOpenFileStaysUsable(mnt);
             manyEntriesListCompletely(mnt);
             xattrsThroughTheMount(mnt);
             directIoThroughTheMount(mnt);
@@ -163,6 +166,29 @@ class FuseMountTest {
             assertEquals(null, mountinfoLine(m.mnt), "still mounted");
         }
         assertNoNewThreads(threadsBefore);
+    }
+
+    /**
+     * An open, unlinked file stays fully usable (write, read, fstat, fsync) while libfuse keeps
+     * it as .fuse_hidden*, which goes away with the last close.
+     */
+    private static void unlinkedOpenFileStaysUsable(Path mnt) throws IOException {
+        Path f = mnt.resolve("doomed");
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE,
+                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            Files.delete(f);
+            assertFalse(Files.exists(f));
+            ch.write(ByteBuffer.wrap("still here".getBytes(StandardCharsets.UTF_8)), 0);
+            ch.force(true);
+            ByteBuffer back = ByteBuffer.allocate(10);
+            assertEquals(10, ch.read(back, 0));
+            assertEquals("still here", new String(back.array(), StandardCharsets.UTF_8));
+            assertEquals(10, ch.size());
+        }
+        try (Stream<Path> list = Files.list(mnt)) {
+            assertTrue(list.noneMatch(p -> p.getFileName().toString()
+                    .startsWith(".fuse_hidden")), "hidden file left after the last close");
+        }
     }
 
     private static void manyEntriesListCompletely(Path mnt) throws IOException {

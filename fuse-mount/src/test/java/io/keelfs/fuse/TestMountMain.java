@@ -33,8 +33,10 @@ public final class TestMountMain {
             return fs;
         };
         try {
-            MountSession.runForeground(image, Path.of(args[1]), MountOptions.parse(args.length > 4 ? List.of(args[4]) : List.of()),
-                    opener, Path.of(args[2]));
+            MountOptions options = MountOptions.parse(
+                    args.length > 4 ? List.of(args[4]) : List.of());
+            MountSession.runForeground(image, Path.of(args[1]), options, opener,
+                    Path.of(args[2]));
         } catch (MountFailure e) {
             System.err.println("mount: " + e.getMessage());
             System.exit(1);

@@ -33,6 +33,18 @@ dd if="$mnt/w/random" of="$mnt/w/direct" bs=128k oflag=direct status=none
 cmp "$mnt/w/random" "$mnt/w/direct"
 dd if="$mnt/w/direct" bs=64k iflag=direct status=none | cmp - "$mnt/w/random"
 
+fallocate -l 1M "$mnt/w/falloc"
+test "$(stat -c %s "$mnt/w/falloc")" = 1048576
+fallocate -p -o 0 -l 4096 "$mnt/w/falloc"       # punch hole (keeps the size)
+test "$(stat -c %s "$mnt/w/falloc")" = 1048576
+if fallocate -c -o 0 -l 4096 "$mnt/w/falloc" 2>"$mnt/../collapse.err"; then
+    echo "collapse-range should be unsupported" >&2
+    exit 1
+fi
+grep -q "not supported" "$mnt/../collapse.err"
+sync "$mnt/w/falloc"                               # fsync through the mount
+sync -f "$mnt/w/falloc"                            # syncfs
+
 if command -v setfattr >/dev/null && command -v getfattr >/dev/null; then
     setfattr -n user.k -v v1 "$mnt/w/b"
     test "$(getfattr --only-values -n user.k "$mnt/w/b")" = v1
