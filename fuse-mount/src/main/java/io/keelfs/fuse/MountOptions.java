@@ -43,7 +43,8 @@ import java.util.Set;
 public record MountOptions(boolean readOnly, long cacheSizeBytes, Path debugLog,
         boolean nonempty, String fsname, List<String> libfuseOptions) {
     public static final int IO_SIZE_MAX_BYTES = 1 << 20;
-    static final List<String> ALWAYS = List.of("default_permissions", "use_ino", "atomic_o_trunc", "attr_timeout=0", "big_writes", "max_write=" + IO_SIZE_MAX_BYTES,
+    static final List<String> ALWAYS = List.of("default_permissions", "use_ino",
+            "atomic_o_trunc", "attr_timeout=0", "big_writes", "max_write=" + IO_SIZE_MAX_BYTES,
             "max_read=" + IO_SIZE_MAX_BYTES);
     private static final Set<String> MOUNT8_ONLY = Set.of("defaults", "auto", "noauto", "user",
             "nouser", "users", "owner", "group", "_netdev", "nofail");

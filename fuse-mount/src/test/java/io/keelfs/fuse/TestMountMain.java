@@ -9,8 +9,9 @@ import java.util.List;
 /**
  * TEST DAEMON: a foreground mount of the in-memory fake in its own JVM, as the mount command
  * runs one, for FuseDaemonTest. Arguments: IMAGE MOUNTPOINT READY_FILE CLOSED_FILE. It writes
- * "closed" to CLOSED_FILE when the filesystem is closed; a fifth argument is a -o list; an IMAGE whose name contains "refuse"
- * makes the opener fail, to test how a failed start is reported.
+ * "closed" to CLOSED_FILE when the filesystem is closed; a fifth argument is a -o list. An
+ * IMAGE whose name contains "refuse" makes the opener fail, to test how a failed start is
+ * reported.
  */
 public final class TestMountMain {
     private TestMountMain() {}
