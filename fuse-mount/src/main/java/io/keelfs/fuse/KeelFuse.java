@@ -4,7 +4,6 @@ import io.keelfs.error.Errno;
 import io.keelfs.error.FsException;
 import io.keelfs.error.KeelException;
 import io.keelfs.fs.Caller;
-import io.keelfs.fs.DirEntry;
 import io.keelfs.fs.Filesystem;
 import io.keelfs.fs.FsConstants;
 import io.keelfs.fs.OpenFlags;
@@ -12,9 +11,6 @@ import io.keelfs.fs.Stat;
 import io.keelfs.fs.StatFs;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
@@ -26,9 +22,11 @@ import ru.serce.jnrfuse.struct.Statvfs;
 import ru.serce.jnrfuse.struct.Timespec;
 
 /**
- * The FUSE adapter: every libfuse2 operation becomes one {@link Filesystem} call, and its
- * result or failure goes back as libfuse expects it. Nothing else happens here: no caching, no
- * filesystem logic.
+ * The FUSE adapter's jnr-fuse binding: every libfuse2 operation becomes one {@link Filesystem}
+ * call, and its result or failure goes back as libfuse expects it. Nothing else happens here:
+ * no caching, no filesystem logic. What does not depend on jnr-fuse (the error boundary, value
+ * conversions, the xattr size protocol, the readdir loop) is in {@link FuseTranslation}; this
+ * class moves bytes between jnr's structs and pointers and the Filesystem's types.
  *
  * <p>Errors: a {@link KeelException} returns {@code -errno} (EROFS after the filesystem went
  * emergency read-only is the filesystem's own answer); any other {@link Throwable} is a bug,
@@ -52,14 +50,6 @@ import ru.serce.jnrfuse.struct.Timespec;
 public class KeelFuse extends FuseStubFS {
     private static final Logger LOG = Logger.getLogger(KeelFuse.class.getName());
 
-    /** Entries asked of the filesystem per readdir batch. */
-    static final int READDIR_BATCH_ENTRIES = 128;
-    /**
-     * Batches per readdir callback. A reply buffer of 128 KiB (libfuse2's largest) holds at
-     * most 128 KiB / 24 bytes (the smallest dirent) = 5,462 entries = 43 batches; 64 bounds it.
-     */
-    static final int READDIR_BATCHES_MAX = 64;
-
     /** struct fuse_file_info (libfuse2, LP64): the bit-field word holding direct_io (bit 0). */
     static final int FILE_INFO_BITS_OFFSET = 20;
     static final int FILE_INFO_DIRECT_IO_BIT = 1;
@@ -68,13 +58,8 @@ public class KeelFuse extends FuseStubFS {
     static final int OPERATIONS_SIZE_BYTES = 360;
     static final int FLAG_NULLPATH_OK = 1;
     static final int FLAG_UTIME_OMIT_OK = 1 << 2;
-    /** Linux UTIME_NOW and UTIME_OMIT as they arrive in tv_nsec. */
-    private static final long TV_NSEC_NOW = (1L << 30) - 1;
-    private static final long TV_NSEC_OMIT = (1L << 30) - 2;
-    private static final long NS_PER_SECOND = 1_000_000_000L;
-    private static final long ID_UNCHANGED_U32 = 0xffff_ffffL;
-    private static final int FALLOCATE_KNOWN_MODES = FsConstants.FALLOC_FL_KEEP_SIZE
-            | FsConstants.FALLOC_FL_PUNCH_HOLE | FsConstants.FALLOC_FL_ZERO_RANGE;
+    private static final long NS_PER_SECOND = FuseTranslation.NS_PER_SECOND;
+    private static final long ID_U32_MASK = FuseTranslation.ID_UNCHANGED_U32;
 
     /** Who is calling: libfuse's request context, or a fixed caller in tests. */
     @FunctionalInterface
@@ -85,7 +70,7 @@ public class KeelFuse extends FuseStubFS {
     private final Filesystem fs;
     private final CallerSource callers;
     private final Runnable onInit;
-    private final LongAdder internalErrors = new LongAdder();
+    private final FuseTranslation translation = new FuseTranslation();
     private volatile Runnable unmounter;
 
     /**
@@ -113,7 +98,7 @@ public class KeelFuse extends FuseStubFS {
 
     /** Callbacks that returned EIO because of an unexpected throwable (a bug somewhere). */
     public long internalErrorCount() {
-        return internalErrors.sum();
+        return translation.internalErrorCount();
     }
 
     /** What {@link #umount} (also jnr-fuse's shutdown hook) does; the session sets it. */
@@ -143,28 +128,11 @@ public class KeelFuse extends FuseStubFS {
 
     private Caller contextCaller() {
         var context = getContext();
-        return new Caller(context.uid.get() & ID_UNCHANGED_U32, context.gid.get()
-                & ID_UNCHANGED_U32);
+        return new Caller(context.uid.get() & ID_U32_MASK, context.gid.get() & ID_U32_MASK);
     }
 
-    /**
-     * The one exit for failures: errno of a KeelException, else EIO with a log line. Never
-     * throws, even when logging fails.
-     */
     private int fail(String op, String path, Throwable t) {
-        if (t instanceof KeelException e) {
-            if (LOG.isLoggable(Level.FINE)) {
-                LOG.fine(op + " " + path + ": " + e.errno() + " " + e.getMessage());
-            }
-            return -e.errno().value;
-        }
-        internalErrors.increment();
-        try {
-            LOG.log(Level.SEVERE, op + " " + path + ": internal error, returning EIO", t);
-        } catch (Throwable ignored) {
-            // Nothing may escape to native code, not even a failing log handler.
-        }
-        return -Errno.EIO.value;
+        return translation.fail(op, path, t);
     }
 
     // ---------------------------------------------------------------- attributes
@@ -222,16 +190,11 @@ public class KeelFuse extends FuseStubFS {
     @Override
     public int chown(String path, long uid, long gid) {
         try {
-            fs.chown(path, id(uid), id(gid));
+            fs.chown(path, FuseTranslation.id(uid), FuseTranslation.id(gid));
             return 0;
         } catch (Throwable t) {
             return fail("chown", path, t);
         }
-    }
-
-    /** (uid_t) -1 arrives as -1 or as 2^32-1 depending on the mapping: both mean unchanged. */
-    private static long id(long id) {
-        return id == -1 || id == ID_UNCHANGED_U32 ? FsConstants.ID_UNCHANGED : id;
     }
 
     @Override
@@ -264,22 +227,8 @@ public class KeelFuse extends FuseStubFS {
         }
     }
 
-    /** A timespec as ns since the epoch, or the filesystem's UTIME_NOW/UTIME_OMIT. */
-    static long timeNs(Timespec t) throws FsException {
-        long nsec = t.tv_nsec.longValue();
-        if (nsec == TV_NSEC_NOW) {
-            return FsConstants.UTIME_NOW;
-        }
-        if (nsec == TV_NSEC_OMIT) {
-            return FsConstants.UTIME_OMIT;
-        }
-        long sec = t.tv_sec.get();
-        try {
-            return Math.addExact(Math.multiplyExact(sec, NS_PER_SECOND), nsec);
-        } catch (ArithmeticException e) {
-            throw new FsException(Errno.EOVERFLOW, "time " + sec + "s " + nsec
-                    + "ns does not fit in 64-bit ns since the epoch");
-        }
+    private static long timeNs(Timespec t) throws FsException {
+        return FuseTranslation.timeNs(t.tv_sec.get(), t.tv_nsec.longValue());
     }
 
     // ---------------------------------------------------------------- names
@@ -473,7 +422,7 @@ public class KeelFuse extends FuseStubFS {
     @Override
     public int fallocate(String path, int mode, long off, long length, FuseFileInfo fi) {
         try {
-            if ((mode & ~FALLOCATE_KNOWN_MODES) != 0) {
+            if (!FuseTranslation.fallocateModeKnown(mode)) {
                 return -Errno.EOPNOTSUPP.value;
             }
             fs.fallocate(handle(fi), mode, off, length);
@@ -495,33 +444,18 @@ public class KeelFuse extends FuseStubFS {
         }
     }
 
-    /**
-     * Offset mode: each entry goes to the filler with the offset that continues after it, so
-     * libfuse hands the kernel a cookie per entry and a later call resumes at {@code offset}.
-     * Fills until the filler says the reply buffer is full or the directory ends.
-     */
+    /** Offset mode (see {@link FuseTranslation#readdir}): a cookie per entry. */
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filler, long offset,
             FuseFileInfo fi) {
         try {
-            long handle = handle(fi);
             FileStat stat = new FileStat(jnr.ffi.Runtime.getSystemRuntime());
             Pointer statMemory = Struct.getMemory(stat);
-            long next = offset;
-            for (int batch = 0; batch < READDIR_BATCHES_MAX; batch++) {
-                List<DirEntry> entries = fs.readdir(handle, next, READDIR_BATCH_ENTRIES);
-                for (DirEntry e : entries) {
-                    stat.st_ino.set(e.ino());
-                    stat.st_mode.set(e.mode());
-                    if (filler.apply(buf, cName(e.name()), statMemory, e.nextOffset()) != 0) {
-                        return 0;
-                    }
-                    next = e.nextOffset();
-                }
-                if (entries.size() < READDIR_BATCH_ENTRIES) {
-                    return 0;
-                }
-            }
+            FuseTranslation.readdir(fs, handle(fi), offset, e -> {
+                stat.st_ino.set(e.ino());
+                stat.st_mode.set(e.mode());
+                return filler.apply(buf, cName(e.name()), statMemory, e.nextOffset()) == 0;
+            });
             return 0;
         } catch (Throwable t) {
             return fail("readdir", path, t);
@@ -609,25 +543,18 @@ public class KeelFuse extends FuseStubFS {
     @Override
     public int listxattr(String path, Pointer list, long size) {
         try {
-            StringBuilder names = new StringBuilder();
-            for (String name : fs.listxattr(path)) {
-                names.append(name).append('\0');
-            }
-            return copyOut(names.toString().getBytes(StandardCharsets.UTF_8), list, size);
+            return copyOut(FuseTranslation.xattrList(fs.listxattr(path)), list, size);
         } catch (Throwable t) {
             return fail("listxattr", path, t);
         }
     }
 
     private static int copyOut(byte[] bytes, Pointer dst, long size) {
-        if (size == 0) {
-            return bytes.length;
+        int answer = FuseTranslation.sizeAnswer(bytes.length, size);
+        if (answer > 0 && size != 0) {
+            dst.put(0, bytes, 0, bytes.length);
         }
-        if (size < bytes.length) {
-            return -Errno.ERANGE.value;
-        }
-        dst.put(0, bytes, 0, bytes.length);
-        return bytes.length;
+        return answer;
     }
 
     @Override

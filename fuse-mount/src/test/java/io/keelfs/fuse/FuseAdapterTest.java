@@ -291,14 +291,14 @@ class FuseAdapterTest {
     @Test
     void readdirFillsMoreThanOneBatchPerCall() {
         assertEquals(0, fuse.mkdir("/d", 0755));
-        for (int i = 0; i < 3 * KeelFuse.READDIR_BATCH_ENTRIES; i++) {
+        for (int i = 0; i < 3 * FuseTranslation.READDIR_BATCH_ENTRIES; i++) {
             createFile("/d/" + i, "");
         }
         FuseFileInfo fi = fileInfo(OpenFlags.O_RDONLY);
         assertEquals(0, fuse.opendir("/d", fi));
         Filler filler = new Filler(Integer.MAX_VALUE);
         assertEquals(0, fuse.readdir("/d", mem(8), filler, 0, fi));
-        assertEquals(3 * KeelFuse.READDIR_BATCH_ENTRIES + 2, filler.names.size());
+        assertEquals(3 * FuseTranslation.READDIR_BATCH_ENTRIES + 2, filler.names.size());
     }
 
     @Test
