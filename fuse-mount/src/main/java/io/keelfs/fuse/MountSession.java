@@ -61,6 +61,9 @@ public final class MountSession {
     private final CountDownLatch ready = new CountDownLatch(1);
     private final CountDownLatch ended = new CountDownLatch(1);
     private final AtomicBoolean serving = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Closes an opened filesystem at JVM exit even if it was never served. */
+    private final Thread exitHook = new Thread(this::unmountAndWait, "keelfs-unmount-on-exit");
     private volatile Runnable onReady = () -> { };
 
     private MountSession(Path image, Path mountpoint, MountOptions options, Filesystem fs) {
@@ -70,6 +73,7 @@ public final class MountSession {
         this.fs = fs;
         this.fuse = new KeelFuse(fs, null, this::markReady);
         fuse.setUnmounter(this::unmountAndWait);
+        Runtime.getRuntime().addShutdownHook(exitHook);
     }
 
     /** Step (1): every check, then the filesystem opened; nothing mounted. */
@@ -204,8 +208,6 @@ public final class MountSession {
             throw new IllegalStateException("serve() called twice for " + mountpoint);
         }
         this.onReady = onReady;
-        Thread hook = new Thread(this::unmountAndWait, "keelfs-unmount-on-exit");
-        Runtime.getRuntime().addShutdownHook(hook);
         Throwable mountError = null;
         try {
             List<String> args = options.libfuseArgs(image);
@@ -217,7 +219,7 @@ public final class MountSession {
             fuse.markUnmounted();
             closeFilesystem();
             ended.countDown();
-            removeHook(hook);
+            removeHook(exitHook);
         }
         if (ready.getCount() != 0) {
             throw new MountFailure("libfuse could not mount " + image + " on " + mountpoint
@@ -235,7 +237,11 @@ public final class MountSession {
         onReady.run();
     }
 
+    /** Once: after serving, or at exit for a session never served. */
     private void closeFilesystem() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             fs.close();
         } catch (Throwable t) {
@@ -288,6 +294,10 @@ public final class MountSession {
 
     /** Shutdown hook and jnr-fuse's umount(): unmount, then let the close finish. */
     private void unmountAndWait() {
+        if (!serving.get()) {
+            closeFilesystem();
+            return;
+        }
         unmount();
         try {
             if (serving.get() && !awaitEnded(CLOSE_WAIT)) {

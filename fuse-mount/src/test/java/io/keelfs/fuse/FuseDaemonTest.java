@@ -87,6 +87,15 @@ class FuseDaemonTest {
     }
 
     @Test
+    void plainUmountEndsTheDaemonToo() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(FuseTestSupport.onPath("umount"));
+        pid = startDaemon("image");
+        Process u = new ProcessBuilder("umount", mnt.toString()).inheritIO().start();
+        assertEquals(0, u.waitFor());
+        assertExitsAndClosed();
+    }
+
+    @Test
     void sigtermUnmountsAndClosesCleanly() throws Exception {
         pid = startDaemon("image");
         assertTrue(isMounted(mnt));
