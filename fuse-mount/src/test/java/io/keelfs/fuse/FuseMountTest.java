@@ -74,10 +74,14 @@ class FuseMountTest {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws IOException {
             if (!session.hasEnded()) {
                 session.unmount();
-                session.awaitEnded(WAIT);
+                try {
+                    session.awaitEnded(WAIT);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
     }
