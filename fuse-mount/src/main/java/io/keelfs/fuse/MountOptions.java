@@ -15,9 +15,10 @@ import java.util.Set;
  * (K/M/G suffixes, powers of 1024; the filesystem's in-memory cache bound, 0 = its default),
  * {@code debug_log=FILE} (the daemon's log at FINE level, appended). Dropped: options only
  * mount(8) and fstab know ({@code defaults, auto, noauto, user, nouser, users, owner, group,
- * _netdev, nofail, x-*, comment=*}), which libfuse would reject. Everything else (fsname=,
- * allow_other, default_permissions, dev, suid, nonempty, ...) is passed through to libfuse
- * unchanged, and libfuse rejects what it does not know.
+ * _netdev, nofail, x-*, comment=*}) and {@code relatime}, {@code lazytime}, {@code
+ * nolazytime} (see {@link #HARMLESS_FLAGS}), which libfuse2 would reject. Everything else
+ * (fsname=, allow_other, default_permissions, dev, suid, nonempty, ...) is passed through to
+ * libfuse unchanged, and libfuse rejects what it does not know.
  *
  * <p>Always given to libfuse, before the user's options so the user's win where libfuse takes
  * the last value: {@code fsname=IMAGE} (absolute; the mount's source in /proc/self/mountinfo)
@@ -48,6 +49,13 @@ public record MountOptions(boolean readOnly, long cacheSizeBytes, Path debugLog,
             "max_read=" + IO_SIZE_MAX_BYTES);
     private static final Set<String> MOUNT8_ONLY = Set.of("defaults", "auto", "noauto", "user",
             "nouser", "users", "owner", "group", "_netdev", "nofail");
+    /**
+     * Flags libfuse2 rejects although fstab lines often carry them, and dropping them changes
+     * nothing: relatime is what a FUSE mount gets anyway, and lazytime concerns the kernel's
+     * own inode writeback, which a FUSE mount does not have.
+     */
+    private static final Set<String> HARMLESS_FLAGS = Set.of("relatime", "lazytime",
+            "nolazytime");
 
     public MountOptions {
         if (cacheSizeBytes < 0) {
@@ -95,8 +103,8 @@ public record MountOptions(boolean readOnly, long cacheSizeBytes, Path debugLog,
                         debugLog = Path.of(value);
                     }
                     default -> {
-                        if (MOUNT8_ONLY.contains(key) || key.startsWith("x-")
-                                || key.equals("comment")) {
+                        if (MOUNT8_ONLY.contains(key) || HARMLESS_FLAGS.contains(key)
+                                || key.startsWith("x-") || key.equals("comment")) {
                             continue;
                         }
                         nonempty |= key.equals("nonempty");

@@ -17,7 +17,7 @@ class FuseMountOptionsTest {
         MountOptions o = MountOptions.parse(List.of(
                 "fsname=/img,dev,suid,allow_other,default_permissions,ro",
                 "cache_size=2G,debug_log=/tmp/k.log,defaults,noauto,x-systemd.automount,"
-                        + "nonempty"));
+                        + "relatime,lazytime,nonempty"));
         assertTrue(o.readOnly());
         assertEquals(2L << 30, o.cacheSizeBytes());
         assertEquals(Path.of("/tmp/k.log"), o.debugLog());
