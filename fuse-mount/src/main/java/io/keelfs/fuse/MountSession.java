@@ -29,7 +29,8 @@ import jnr.ffi.LibraryLoader;
  * the image) and returns; the ready callback runs once the kernel has answered INIT. (3)
  * {@link #unmount} (also on SIGTERM/SIGINT, from a shutdown hook) detaches the mount with
  * {@code fusermount -u -z}, which ends step 2. A failure after (1) closes the filesystem
- * before it is reported, so nothing is left half-open.
+ * before it is reported, so nothing is left half-open; a close that fails after a good mount
+ * is a MountFailure too (the foreground command then exits 1).
  *
  * <p>After {@link #serve} returns no thread of this session is left: libfuse's threads end
  * with its loop, the shutdown hook is removed, and nothing else was started, so the JVM of a
@@ -209,6 +210,7 @@ public final class MountSession {
         }
         this.onReady = onReady;
         Throwable mountError = null;
+        Throwable closeError = null;
         try {
             List<String> args = options.libfuseArgs(image);
             LOG.fine(() -> "mounting " + image + " on " + mountpoint + " with " + args);
@@ -217,7 +219,7 @@ public final class MountSession {
             mountError = t;
         } finally {
             fuse.markUnmounted();
-            closeFilesystem();
+            closeError = closeFilesystem();
             ended.countDown();
             removeHook(exitHook);
         }
@@ -229,6 +231,10 @@ public final class MountSession {
             LOG.log(Level.WARNING, "libfuse ended with an error after mounting " + mountpoint,
                     mountError);
         }
+        if (closeError != null) {
+            throw new MountFailure("unmounted " + mountpoint + ", but closing " + image
+                    + " failed: " + closeError.getMessage(), closeError);
+        }
     }
 
     private void markReady() {
@@ -237,16 +243,21 @@ public final class MountSession {
         onReady.run();
     }
 
-    /** Once: after serving, or at exit for a session never served. */
-    private void closeFilesystem() {
+    /**
+     * Once: after serving, or at exit for a session never served. Returns what the close threw
+     * (logged), or null.
+     */
+    private Throwable closeFilesystem() {
         if (!closed.compareAndSet(false, true)) {
-            return;
+            return null;
         }
         try {
             fs.close();
+            return null;
         } catch (Throwable t) {
             LOG.log(Level.SEVERE, "closing " + image + " after unmounting " + mountpoint
                     + " failed", t);
+            return t;
         }
     }
 

@@ -331,6 +331,31 @@ class FuseMountTest {
     }
 
     @Test
+    void aCloseThatFailsAfterUnmountIsReported() throws Exception {
+        FuseTestSupport.assumeCanMount();
+        Path mnt = Files.createDirectory(tmp.resolve("mnt"));
+        InMemoryFilesystem fs = new InMemoryFilesystem();
+        MountSession session = MountSession.open(tmp.resolve("img"), mnt,
+                MountOptions.defaults(), (i, o) -> fs);
+        fs.failNextWith("close", new IllegalStateException("flush failed"));
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread server = new Thread(() -> {
+            try {
+                session.serve(() -> { });
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        server.start();
+        assertTrue(session.awaitReady(WAIT));
+        session.unmount();
+        server.join(WAIT.toMillis());
+        assertTrue(failure.get() instanceof MountFailure, String.valueOf(failure.get()));
+        assertTrue(failure.get().getMessage().endsWith("failed: flush failed"),
+                failure.get().getMessage());
+    }
+
+    @Test
     void readOnlyOptionReachesTheOpenerAndTheKernel() throws Exception {
         FuseTestSupport.assumeCanMount();
         AtomicReference<MountOptions> seen = new AtomicReference<>();
