@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what keelfs needs to build, test and run, and only what is missing:
-#   a JDK 17 (openjdk-17-jdk-headless), maven, FUSE 2 (fusermount and libfuse.so.2), fio.
+#   a JDK 17 (openjdk-17-jdk-headless), maven, FUSE 2 (fusermount and libfuse.so.2), fio,
+#   attr (setfattr/getfattr, used by the FUSE tests when present).
 # Idempotent and quiet when nothing is missing. Installing needs root on Debian (apt-get);
 # anywhere else it names what is missing and exits 1.
 set -euo pipefail
@@ -30,6 +31,7 @@ if ! command -v fusermount >/dev/null 2>&1; then
     fi
 fi
 command -v fio >/dev/null 2>&1 || missing+=(fio)
+command -v setfattr >/dev/null 2>&1 || missing+=(attr)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
     exit 0

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
  * callers that capture output. Exit codes are picocli's: 0 success, 1 a subcommand failed, 2 a
  * usage error (unknown subcommand or option, bad value), with the usage on stderr.
  *
- * <p>Later subcommands ({@code mount}, {@code fsck}, {@code dump}, {@code crashtest}) are
+ * <p>Later subcommands ({@code fsck}, {@code dump}, {@code crashtest}) are
  * added to {@code subcommands} below, one class each.
  *
  * <p>Thread-safety: not thread-safe; build one command line per invocation.
@@ -32,6 +32,8 @@ import picocli.CommandLine.Command;
             MkfsCommand.class,
             ShowSuperCommand.class,
             FsckCommand.class,
+            MountCommand.class,
+            InstallCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         },
