@@ -4,6 +4,8 @@ import io.keelfs.engine.Durability;
 import io.keelfs.engine.Engine;
 import io.keelfs.error.KeelException;
 import io.keelfs.format.Geometry;
+import java.util.function.LongConsumer;
+import java.util.function.LongFunction;
 
 /**
  * Writes the first alloc record of every bucket of a range, with its FREESPACE key when FREE:
@@ -35,6 +37,19 @@ public final class AllocInit {
      */
     public static long initialise(Engine engine, Geometry geometry, long firstBucket,
             long endBucket, Durability durability) throws KeelException {
+        return initialise(engine, geometry, firstBucket, endBucket, b -> typeOf(geometry, b),
+                end -> { }, durability);
+    }
+
+    /**
+     * As {@link #initialise(Engine, Geometry, long, long, Durability)}, with each bucket's
+     * type from {@code typeOf} (read inside each batch's transaction body, so a type changed
+     * before a batch commits is the one written) and {@code batchCommitted} told the end of
+     * each batch once it committed. Records start at generation 0 with no bytes.
+     */
+    static long initialise(Engine engine, Geometry geometry, long firstBucket, long endBucket,
+            LongFunction<DataType> typeOf, LongConsumer batchCommitted, Durability durability)
+            throws KeelException {
         if (firstBucket < 0 || endBucket > geometry.bucketCount() || firstBucket >= endBucket) {
             throw new IllegalArgumentException(String.format(
                     "bucket range [%d, %d) not inside a device of %d buckets", firstBucket,
@@ -48,7 +63,7 @@ public final class AllocInit {
             free += engine.update(txn -> {
                 long n = 0;
                 for (long b = batchStart; b < end; b++) {
-                    DataType type = typeOf(geometry, b);
+                    DataType type = typeOf.apply(b);
                     AllocRecord old = AllocUpdates.get(txn, b);
                     long changeSeq = old == null ? 0 : old.changeSeq() + 1;
                     AllocUpdates.set(txn, b, new AllocRecord(0, type, 0, 0, changeSeq, 0));
@@ -56,6 +71,7 @@ public final class AllocInit {
                 }
                 return n;
             }, end == endBucket ? durability : Durability.NO_FLUSH);
+            batchCommitted.accept(end);
         }
         return free;
     }

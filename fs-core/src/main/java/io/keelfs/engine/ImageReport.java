@@ -18,6 +18,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SortedSet;
 
 /**
  * What an image holds, read without writing a byte: the superblock and which copy was used,
@@ -129,7 +130,8 @@ public record ImageReport(
             deviceErrors.add(e.getMessage());
         }
         JournalState journal;
-        NodeBucketWalk.Result walk = new NodeBucketWalk.Result(Map.of(), 0);
+        NodeBucketWalk.Result walk = new NodeBucketWalk.Result(Map.of(), 0,
+                new java.util.TreeSet<>());
         if (!deviceErrors.isEmpty()) {
             journal = new JournalState.Skipped("the device does not fit its superblock");
         } else {
@@ -148,6 +150,26 @@ public record ImageReport(
                 journalBuckets, walk.btreeBucketCount(), complete);
         return new ImageReport(device.describe(), device.sizeBytes(), read, deviceErrors,
                 journal, walk.trees(), buckets);
+    }
+
+    /**
+     * The buckets holding nodes reachable from the roots the journal names (what a crash
+     * leaves on disk), for tests and fsck. Reads only.
+     *
+     * @throws KeelException no valid superblock, a journal mount would refuse, or a tree
+     *     that cannot be walked whole (the error of the first such tree)
+     */
+    public static SortedSet<Long> reachableNodeBuckets(BlockDevice device) throws KeelException {
+        Superblock sb = SuperblockIo.read(device).superblock();
+        Engine.checkDevice(device, sb);
+        ReplayPlan plan = JournalReader.read(device, Engine.journalLayout(sb), false);
+        NodeBucketWalk.Result walk = NodeBucketWalk.walk(device, sb.geometry(), plan.roots());
+        for (TreeState state : walk.trees().values()) {
+            if (state instanceof TreeState.Damaged d) {
+                throw d.error();
+            }
+        }
+        return walk.nodeBuckets();
     }
 
     /**
