@@ -43,12 +43,14 @@ import java.util.logging.Logger;
 final class NodeBucketReserve {
     private static final Logger LOG = Logger.getLogger(NodeBucketReserve.class.getName());
     /**
-     * Free slots a top-up leaves beyond what the checkpoint is known to need: covers updates
-     * between the top-up and the recheck (a split and the copy-on-write of every interior node
-     * up to the root, for a few trees) and a nested checkpoint. 64 slots are 8 splits of a
-     * four-level tree (2 nodes per level).
+     * Free slots a top-up leaves beyond what the checkpoint is known to need: covers some
+     * updates between the top-up and the recheck (one split copies the path up to the root
+     * and adds a node per level: 8 slots for a four-level tree; two trees: 16) and a nested
+     * checkpoint (a claim's transaction finding the journal truly full). More dirtying than
+     * that only costs a retry ({@link Engine#NODE_RESERVE_ATTEMPTS_MAX}). Kept small because
+     * with 256 KiB nodes 16 slots are already 4 MiB.
      */
-    static final int MARGIN_SLOTS = 64;
+    static final int MARGIN_SLOTS = 16;
     /** Nodes listed in the message naming nodes found outside btree buckets. */
     static final int FOREIGN_NODES_LISTED_MAX = 16;
 
