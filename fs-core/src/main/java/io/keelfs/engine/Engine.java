@@ -269,7 +269,7 @@ public final class Engine implements AutoCloseable {
             // room past the threshold; a truly full one restarts below.
             if (journal.fillRatio() > options.checkpointJournalFill()
                     && (reserve == null || !reserve.isNested())) {
-                checkpoint(true);
+                checkpointAtThreshold();
             }
             try {
                 return commitOnce(body, durability);
@@ -281,6 +281,23 @@ public final class Engine implements AutoCloseable {
                 stats.commitRestarts++;
                 checkpoint();
             }
+        }
+    }
+
+    /**
+     * The checkpoint an update runs when the journal passes its fill threshold. Managed mode
+     * may be out of node buckets: the update then still commits while the journal has room,
+     * so that the transactions that free space (deleting data, freeing buckets) can run; a
+     * truly full journal fails the commit with NoSpaceException.
+     */
+    private void checkpointAtThreshold() throws KeelException {
+        try {
+            checkpoint(true);
+        } catch (NoSpaceException e) {
+            if (reserve == null) {
+                throw e;
+            }
+            stats.nodeReserveFailures.incrementAndGet();
         }
     }
 

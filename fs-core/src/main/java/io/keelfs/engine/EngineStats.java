@@ -18,6 +18,8 @@ public final class EngineStats {
     final AtomicLong nodeBucketsReturned = new AtomicLong();
     /** Managed mode: checkpoints that found too few free slots under the lock and retried. */
     final AtomicLong nodeReserveRetries = new AtomicLong();
+    /** Managed mode: an update's threshold checkpoint found no node space; it committed. */
+    final AtomicLong nodeReserveFailures = new AtomicLong();
 
     public long commits() {
         return commits;
@@ -51,11 +53,16 @@ public final class EngineStats {
         return nodeReserveRetries.get();
     }
 
+    public long nodeReserveFailures() {
+        return nodeReserveFailures.get();
+    }
+
     @Override
     public String toString() {
         return String.format("commits %d (restarts %d), checkpoints %d, replayed %d entries /"
-                + " %d keys, node buckets claimed %d returned %d, reserve retries %d", commits,
+                + " %d keys, node buckets claimed %d returned %d, reserve retries %d failures %d", commits,
                 commitRestarts, checkpoints, replayedEntries, replayedKeys,
-                nodeBucketsClaimed.get(), nodeBucketsReturned.get(), nodeReserveRetries.get());
+                nodeBucketsClaimed.get(), nodeBucketsReturned.get(), nodeReserveRetries.get(),
+                nodeReserveFailures.get());
     }
 }
