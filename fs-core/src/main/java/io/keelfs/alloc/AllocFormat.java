@@ -15,8 +15,8 @@ import io.keelfs.format.Superblock;
  * buckets ({@link EarlyNodeBuckets}), FREE with its FREESPACE key for the rest.
  *
  * <p>Entry point: {@link #format}. Records go in batched NO_FLUSH transactions
- * ({@link AllocInit#BUCKETS_PER_TRANSACTION_MAX} buckets each) and the last one is flushed,
- * so 2^20 buckets take seconds. A crash while formatting leaves an image without the records
+ * ({@link AllocInit#formatBatchBuckets}: up to 2048 buckets each) and the last one is
+ * flushed, so 2^20 buckets take seconds. A crash while formatting leaves an image without the records
  * of its later buckets: format it again.
  *
  * <p>Thread-safety: stateless; the caller owns the device for the duration.
@@ -39,7 +39,8 @@ public final class AllocFormat {
                 .withCheckpointIntervalMs(0).withNodeBucketSource(early));
         try {
             AllocInit.initialise(engine, g, 0, g.bucketCount(), early::typeOf,
-                    early::batchCommitted, Durability.FLUSH);
+                    early::batchCommitted, AllocInit.formatBatchBuckets(g), true,
+                    Durability.FLUSH);
         } finally {
             engine.close();
         }
