@@ -409,6 +409,9 @@ public final class Engine implements AutoCloseable {
      * transaction), recheck under it, checkpoint; then return spare empty buckets.
      */
     private void managedCheckpoint(boolean onlyIfJournalFull) throws KeelException {
+        if (onlyIfJournalFull && journal.fillRatio() <= options.checkpointJournalFill()) {
+            return; // another committer checkpointed: claim nothing (rechecked under the lock)
+        }
         long needed = dirtyNodeEstimate();
         for (int attempt = 1; ; attempt++) {
             reserve.topUp(needed);
