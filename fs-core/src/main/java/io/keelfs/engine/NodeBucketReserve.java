@@ -143,7 +143,9 @@ final class NodeBucketReserve {
 
     /**
      * Claims buckets until the store has {@code slotsNeeded} + {@link #MARGIN_SLOTS} free
-     * slots. Call without the engine lock; does nothing inside a claim or return.
+     * slots. Call without the engine lock; does nothing inside a claim or return. Out of
+     * buckets, it throws the source's NoSpaceException only if even {@code slotsNeeded} are
+     * not free: the margin is a wish, not a need.
      */
     synchronized void topUp(long slotsNeeded) throws KeelException {
         if (isNested()) {
@@ -159,6 +161,10 @@ final class NodeBucketReserve {
                 long bucket = source.claimBucket(engine);
                 store.addBucket(bucket);
                 stats.nodeBucketsClaimed.incrementAndGet();
+            }
+        } catch (NoSpaceException e) {
+            if (store.freeSlotCount() < slotsNeeded) {
+                throw e;
             }
         } finally {
             inSource.set(false);

@@ -12,6 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keelfs.block.MemoryBlockDevice;
 import io.keelfs.engine.Durability;
+import io.keelfs.engine.Engine;
+import io.keelfs.format.Bkey;
+import io.keelfs.format.KeyType;
 import io.keelfs.format.Bpos;
 import io.keelfs.format.BtreeId;
 import io.keelfs.format.Geometry;
@@ -97,6 +100,53 @@ class ManagedEngineTest {
             assertTrue(!bucketsOfType(me.engine(), DataType.NEED_DISCARD).isEmpty()
                     || me.allocator().count(AllocCounter.PROMOTED) > 0);
             checkNodeBucketsAgree(me.engine(), dev);
+        }
+    }
+
+    /**
+     * Overwrites of existing keys in a cached btree stay in the key cache, so the estimate
+     * before the lock misses the leaves they dirty when flushed: the recheck under the lock
+     * finds too few slots, releases the lock, tops up with the exact count and retries.
+     */
+    @Test
+    void keyCacheFlushBeyondTheEstimateRetriesTheReserve() throws Exception {
+        MemoryBlockDevice dev = new MemoryBlockDevice(32L << 20, 4096, "managed");
+        AllocFormat.format(dev, mkfs());
+        int keys = 3000;
+        try (ManagedEngine me = ManagedEngine.open(dev, options())) {
+            Engine engine = me.engine();
+            putTest1(engine, keys, 1);
+            engine.checkpoint();
+            engine.checkpoint();
+            putTest1(engine, keys, 2);
+            engine.checkpoint();
+            assertTrue(engine.stats().nodeReserveRetries() > 0, engine.stats().toString());
+            checkNodeBucketsAgree(engine, dev);
+        }
+        try (ManagedEngine me = ManagedEngine.open(dev, options())) {
+            assertEquals((long) keys, countKeys(me.engine(), BtreeId.TEST1));
+            long bad = me.engine().read(txn -> {
+                long n = 0;
+                for (long k = 0; k < keys; k++) {
+                    n += txn.get(BtreeId.TEST1, Bpos.of(1, k)).value()[0] == 2 ? 0 : 1;
+                }
+                return n;
+            });
+            assertEquals(0, bad);
+        }
+    }
+
+    private static void putTest1(Engine engine, int keys, int value) throws Exception {
+        for (int start = 0; start < keys; start += 100) {
+            int s = start;
+            engine.update(txn -> {
+                for (long k = s; k < s + 100; k++) {
+                    byte[] v = new byte[100];
+                    v[0] = (byte) value;
+                    txn.put(BtreeId.TEST1, new Bkey(Bpos.of(1, k), KeyType.BLOB, v));
+                }
+                return null;
+            }, Durability.NO_FLUSH);
         }
     }
 }
