@@ -11,7 +11,9 @@ import io.keelfs.error.KeelException;
  *
  * <p>Entry points: {@link #open}, {@link #close}. The allocator covers every bucket but the
  * superblock and journal ones; node buckets (BTREE) and data buckets (USER) come from it, so
- * they never overlap.
+ * they never overlap. The image must have been formatted by {@link AllocFormat}: on an image
+ * without alloc records no bucket is FREE, and the first checkpoint fails with
+ * NoSpaceException.
  *
  * <p>Thread-safety: both parts are safe for many threads.
  *
