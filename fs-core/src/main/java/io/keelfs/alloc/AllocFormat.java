@@ -16,8 +16,8 @@ import io.keelfs.format.Superblock;
  *
  * <p>Entry point: {@link #format}. Records go in batched NO_FLUSH transactions
  * ({@link AllocInit#formatBatchBuckets}: up to 2048 buckets each) and the last one is
- * flushed, so 2^20 buckets take seconds. A crash while formatting leaves an image without the records
- * of its later buckets: format it again.
+ * flushed, so 2^20 buckets take seconds. A crash while formatting leaves an image without
+ * the records of its later buckets: format it again.
  *
  * <p>Thread-safety: stateless; the caller owns the device for the duration.
  */

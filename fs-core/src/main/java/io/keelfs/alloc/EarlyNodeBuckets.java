@@ -64,7 +64,8 @@ final class EarlyNodeBuckets implements NodeBucketSource {
     /** Buckets formatting starts with: enough for every tree and all alloc records. */
     static long initialBucketCount(Geometry g) {
         long nodes = LongMath.divide(g.bucketCount() * FORMAT_NODE_BYTES_PER_BUCKET,
-                g.nodeSizeBytes(), RoundingMode.CEILING) + (long) ROOT_SLOTS_PER_TREE * BtreeId.values().length;
+                g.nodeSizeBytes(), RoundingMode.CEILING)
+                + (long) ROOT_SLOTS_PER_TREE * BtreeId.values().length;
         long buckets = LongMath.divide(nodes, g.nodesPerBucket(), RoundingMode.CEILING) + 1;
         return Math.max(1, Math.min(buckets, g.nodeBucketCount() / 2));
     }

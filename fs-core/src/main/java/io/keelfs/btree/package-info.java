@@ -5,8 +5,8 @@
  * {@link io.keelfs.btree.BtreeIterator}, {@link io.keelfs.btree.BtreeSet} (the trees of a
  * filesystem), {@link io.keelfs.btree.NodeStore}, {@link io.keelfs.btree.SlotStore},
  * {@link io.keelfs.btree.SlotNodeStore} (node slots in fixed ranges of the device) and
- * {@link io.keelfs.btree.BucketNodeStore} (node slots in buckets handed over one by one), {@link io.keelfs.btree.NodeCache} (clean nodes, bounded in
- * bytes).
+ * {@link io.keelfs.btree.BucketNodeStore} (node slots in buckets handed over one by one),
+ * {@link io.keelfs.btree.NodeCache} (clean nodes, bounded in bytes).
  *
  * <p>Owns: the in-memory trees and their invariants (keys ordered; children tile their
  * parent's range one level down; a dirty node's parent is dirty; a dirty node is pinned and

@@ -47,14 +47,14 @@ public record EngineOptions(
 
     public EngineOptions withReadOnly(boolean value) {
         return new EngineOptions(value, allowJournalTruncation, nodeCacheBytesMax,
-                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks, nodeBucketsEnd,
-                nodeBucketSource);
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
+                nodeBucketsEnd, nodeBucketSource);
     }
 
     public EngineOptions withHooks(EngineHooks value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
-                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, value, nodeBucketsEnd,
-                nodeBucketSource);
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, value,
+                nodeBucketsEnd, nodeBucketSource);
     }
 
     public EngineOptions withCheckpointIntervalMs(long value) {
@@ -65,14 +65,14 @@ public record EngineOptions(
 
     public EngineOptions withNodeCacheBytesMax(long value) {
         return new EngineOptions(readOnly, allowJournalTruncation, value,
-                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks, nodeBucketsEnd,
-                nodeBucketSource);
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
+                nodeBucketsEnd, nodeBucketSource);
     }
 
     public EngineOptions withAllowJournalTruncation(boolean value) {
         return new EngineOptions(readOnly, value, nodeCacheBytesMax,
-                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks, nodeBucketsEnd,
-                nodeBucketSource);
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
+                nodeBucketsEnd, nodeBucketSource);
     }
 
     public EngineOptions withNodeBucketsEnd(long value) {
@@ -84,8 +84,8 @@ public record EngineOptions(
     /** Managed mode with this source, or unmanaged with null. */
     public EngineOptions withNodeBucketSource(NodeBucketSource value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
-                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks, nodeBucketsEnd,
-                value);
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
+                nodeBucketsEnd, value);
     }
 
     public boolean isManaged() {

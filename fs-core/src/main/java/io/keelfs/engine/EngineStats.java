@@ -60,8 +60,8 @@ public final class EngineStats {
     @Override
     public String toString() {
         return String.format("commits %d (restarts %d), checkpoints %d, replayed %d entries /"
-                + " %d keys, node buckets claimed %d returned %d, reserve retries %d failures %d", commits,
-                commitRestarts, checkpoints, replayedEntries, replayedKeys,
+                + " %d keys, node buckets claimed %d returned %d, reserve retries %d failures %d",
+                commits, commitRestarts, checkpoints, replayedEntries, replayedKeys,
                 nodeBucketsClaimed.get(), nodeBucketsReturned.get(), nodeReserveRetries.get(),
                 nodeReserveFailures.get());
     }
