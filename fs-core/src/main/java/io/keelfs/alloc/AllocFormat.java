@@ -32,9 +32,16 @@ public final class AllocFormat {
 
     public static Superblock format(BlockDevice device, Mkfs.Options options,
             Mkfs.Progress progress) throws KeelException {
+        Geometry g = Mkfs.geometry(device.sizeBytes(), options);
+        return format(device, options, progress, EarlyNodeBuckets.initialBucketCount(g));
+    }
+
+    /** {@link #format} starting from {@code initialNodeBuckets} node buckets (tests). */
+    static Superblock format(BlockDevice device, Mkfs.Options options, Mkfs.Progress progress,
+            long initialNodeBuckets) throws KeelException {
         Superblock sb = Mkfs.format(device, options, progress);
         Geometry g = sb.geometry();
-        EarlyNodeBuckets early = new EarlyNodeBuckets(g, 0);
+        EarlyNodeBuckets early = new EarlyNodeBuckets(g, 0, initialNodeBuckets);
         Engine engine = Engine.open(device, EngineOptions.defaults()
                 .withCheckpointIntervalMs(0).withNodeBucketSource(early));
         try {

@@ -51,10 +51,15 @@ final class EarlyNodeBuckets implements NodeBucketSource {
     private long claimCursor;
 
     EarlyNodeBuckets(Geometry geometry, long writtenEnd) {
+        this(geometry, writtenEnd, initialBucketCount(geometry));
+    }
+
+    /** With {@code initialCount} initial buckets instead of the computed count (tests). */
+    EarlyNodeBuckets(Geometry geometry, long writtenEnd, long initialCount) {
         this.geometry = geometry;
         this.writtenEnd = writtenEnd;
         long first = geometry.firstNodeBucket();
-        for (long b = first; b < first + initialBucketCount(geometry); b++) {
+        for (long b = first; b < first + initialCount; b++) {
             initial.add(b);
             btree.add(b);
         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keelfs.block.FileBlockDevice;
 import io.keelfs.block.MemoryBlockDevice;
+import io.keelfs.engine.Durability;
 import io.keelfs.engine.Engine;
 import io.keelfs.engine.Mkfs;
 import io.keelfs.format.Geometry;
@@ -85,6 +86,51 @@ class AllocFormatTest {
             }
         } finally {
             Files.deleteIfExists(file);
+        }
+    }
+
+    /**
+     * The early allocator beyond its initial buckets: starting from one, formatting must claim
+     * more (from the end of the device down), and each becomes a BTREE record.
+     */
+    @Test
+    void earlyAllocatorClaimsMoreBucketsWhenFormattingNeedsThem() throws Exception {
+        MemoryBlockDevice dev = new MemoryBlockDevice(16L << 20, 4096, "early");
+        AllocFormat.format(dev, ManagedTestSupport.mkfs(), Mkfs.Progress.NONE, 1);
+        try (ManagedEngine me = ManagedEngine.open(dev, ManagedTestSupport.options())) {
+            Geometry g = me.engine().superblock().geometry();
+            var btree = ManagedTestSupport.bucketsOfType(me.engine(), DataType.BTREE);
+            assertTrue(btree.contains(g.endNodeBucket() - 1), btree.toString());
+            assertEquals(g.bucketCount(), ManagedTestSupport.countsByType(me.engine()).values()
+                    .stream().mapToLong(x -> x).sum());
+            ManagedTestSupport.checkNodeBucketsAgree(me.engine(), dev);
+        }
+    }
+
+    /**
+     * The early allocator's rule on buckets whose records are written: only a FREE one, and
+     * taking it rewrites its record BTREE (and drops its FREESPACE key) in a transaction.
+     */
+    @Test
+    void earlyAllocatorTakesOnlyFreeBucketsAmongWrittenRecords() throws Exception {
+        MemoryBlockDevice dev = new MemoryBlockDevice(4L << 20, 4096, "early");
+        Mkfs.format(dev, ManagedTestSupport.mkfs());
+        try (Engine engine = Engine.open(dev, ManagedTestSupport.options())) {
+            Geometry g = engine.superblock().geometry();
+            AllocInit.initialise(engine, g, 0, g.bucketCount(), Durability.NO_FLUSH);
+            long top = g.endNodeBucket() - 1;
+            engine.update(txn -> {
+                AllocUpdates.set(txn, top, AllocUpdates.get(txn, top)
+                        .withData(DataType.USER, 4096, 0));
+                return null;
+            }, Durability.NO_FLUSH);
+            EarlyNodeBuckets early = new EarlyNodeBuckets(g, g.bucketCount(), 1);
+            long claimed = early.claimBucket(engine);
+            assertEquals(top - 1, claimed, "skips the USER bucket at the top");
+            assertEquals(DataType.BTREE, AllocTestSupport.record(engine, claimed).dataType());
+            assertEquals(DataType.USER, AllocTestSupport.record(engine, top).dataType());
+            assertTrue(!AllocTestSupport.freespaceBuckets(engine).contains(claimed));
+            assertEquals(DataType.BTREE, early.typeOf(claimed));
         }
     }
 }

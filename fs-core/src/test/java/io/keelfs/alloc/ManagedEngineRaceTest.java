@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * no pattern is ever overwritten (a node written into a data bucket), every key reads back
  * (a node's checksum would catch data written over it), node and data buckets are disjoint,
  * and the records agree with the node store. Interleavings come from the threads themselves
- * (no hooks); the seed picks the writers' free/keep choices ({@code -Dkeelfs.seed=N}).
+ * and the background reclaimer (no hooks); the seed picks the writers' free/keep choices ({@code -Dkeelfs.seed=N}).
  */
 class ManagedEngineRaceTest {
     private static final int WRITERS = 3;
@@ -43,6 +43,7 @@ class ManagedEngineRaceTest {
     private static final int INSERT_ROUNDS = 12;
     private static final int KEYS_PER_ROUND = 1500;
     private static final long TIMEOUT_SECONDS = 120;
+    private static final long RECLAIM_INTERVAL_MS = 5;
 
     @Test
     void dataAndNodesNeverShareABucket() throws Exception {
@@ -51,7 +52,9 @@ class ManagedEngineRaceTest {
         AllocFormat.format(dev, mkfs());
         Map<Long, Long> patterns = new ConcurrentHashMap<>();
         long keys;
-        try (ManagedEngine me = ManagedEngine.open(dev, options())) {
+        // The background reclaimer checkpoints too: a third source of concurrent top-ups.
+        try (ManagedEngine me = ManagedEngine.open(dev, options()
+                .withCheckpointIntervalMs(RECLAIM_INTERVAL_MS))) {
             ExecutorService pool = Executors.newFixedThreadPool(WRITERS + 1);
             CyclicBarrier start = new CyclicBarrier(WRITERS + 1);
             List<Future<?>> futures = new ArrayList<>();
