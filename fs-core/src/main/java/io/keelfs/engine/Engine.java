@@ -415,6 +415,7 @@ public final class Engine implements AutoCloseable {
         long needed = dirtyNodeEstimate();
         for (int attempt = 1; ; attempt++) {
             reserve.topUp(needed);
+            options.hooks().afterNodeTopUp();
             lock.writeLock().lock();
             try {
                 readOnly.checkWritable("checkpoint");

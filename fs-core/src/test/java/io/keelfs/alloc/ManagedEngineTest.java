@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.keelfs.block.MemoryBlockDevice;
 import io.keelfs.engine.Durability;
 import io.keelfs.engine.Engine;
+import io.keelfs.engine.EngineHooks;
 import io.keelfs.format.Bkey;
 import io.keelfs.format.KeyType;
 import io.keelfs.format.Bpos;
@@ -20,6 +21,8 @@ import io.keelfs.format.BtreeId;
 import io.keelfs.format.Geometry;
 import java.util.Map;
 import java.util.SortedSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -147,6 +150,45 @@ class ManagedEngineTest {
                 }
                 return null;
             }, Durability.NO_FLUSH);
+        }
+    }
+
+    /**
+     * The race the recheck under the lock exists for, forced with a hook: between a
+     * checkpoint's top-up and its lock, another update dirties far more nodes than the margin.
+     * The checkpoint must notice, release the lock, top up again and succeed.
+     */
+    @Test
+    void updatesBetweenTopUpAndLockAreCaughtByTheRecheck() throws Exception {
+        MemoryBlockDevice dev = new MemoryBlockDevice(32L << 20, 4096, "managed");
+        AllocFormat.format(dev, mkfs());
+        AtomicReference<Engine> engineRef = new AtomicReference<>();
+        AtomicBoolean fired = new AtomicBoolean();
+        EngineHooks hooks = new EngineHooks() {
+            @Override
+            public void afterNodeTopUp() {
+                Engine engine = engineRef.get();
+                if (engine != null && fired.compareAndSet(false, true)) {
+                    try {
+                        insert(engine, 100_000, 104_000, 100);
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                }
+            }
+        };
+        try (ManagedEngine me = ManagedEngine.open(dev, options().withHooks(hooks))) {
+            Engine engine = me.engine();
+            insert(engine, 0, 100, 100);
+            engineRef.set(engine);
+            engine.checkpoint();
+            assertTrue(fired.get());
+            assertTrue(engine.stats().nodeReserveRetries() > 0, engine.stats().toString());
+            assertTrue(!engine.managedNodeStore().ownedBuckets().isEmpty());
+            checkNodeBucketsAgree(engine, dev);
+        }
+        try (ManagedEngine me = ManagedEngine.open(dev, options())) {
+            assertEquals(4100L, countKeys(me.engine(), BtreeId.TEST0));
         }
     }
 }
