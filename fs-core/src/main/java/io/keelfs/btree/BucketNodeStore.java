@@ -123,6 +123,11 @@ public final class BucketNodeStore implements SlotStore {
         empty.add(bucket);
     }
 
+    /** Whether {@code bucket} lies in the node region (where {@link #addBucket} accepts it). */
+    public boolean inRegion(long bucket) {
+        return bucket >= regionFirstBucket && bucket < regionEndBucket;
+    }
+
     public boolean ownsBucket(long bucket) {
         return owned.containsKey(bucket);
     }

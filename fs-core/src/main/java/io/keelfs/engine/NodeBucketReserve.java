@@ -104,6 +104,13 @@ final class NodeBucketReserve {
      */
     void adopt(Map<BtreeId, long[]> nodeOffsets, Transaction txn) throws KeelException {
         for (long bucket : source.nodeBuckets(txn)) {
+            // A record naming a bucket that cannot hold nodes is damage, not a caller mistake.
+            if (!store.inRegion(bucket) || store.ownsBucket(bucket)) {
+                throw new InconsistentException(String.format("%s: the alloc records name"
+                        + " bucket %d as a btree bucket %s; refusing to write; run keelfs fsck",
+                        engine.device().describe(), bucket, store.inRegion(bucket)
+                                ? "twice" : "but it lies outside the node buckets"));
+            }
             store.addBucket(bucket);
         }
         List<String> foreign = new ArrayList<>();

@@ -108,4 +108,21 @@ class ManagedEngineNoSpaceTest {
             assertEquals(2000, countKeys(ro.engine(), BtreeId.TEST0));
         }
     }
+
+    @Test
+    void aBtreeRecordOnAJournalBucketRefusesAWritableOpen() throws Exception {
+        MemoryBlockDevice dev = new MemoryBlockDevice(4L << 20, 4096, "journal-btree");
+        AllocFormat.format(dev, mkfs());
+        try (Engine engine = Engine.open(dev, options())) {
+            engine.update(txn -> {
+                AllocUpdates.set(txn, 1, AllocUpdates.get(txn, 1)
+                        .withData(DataType.BTREE, 0, 0));
+                return null;
+            }, Durability.FLUSH);
+        }
+        InconsistentException e = assertThrows(InconsistentException.class,
+                () -> ManagedEngine.open(dev, options()));
+        assertTrue(e.getMessage().contains("bucket 1 as a btree bucket but it lies outside"),
+                e.getMessage());
+    }
 }
