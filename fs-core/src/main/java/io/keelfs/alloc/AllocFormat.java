@@ -39,7 +39,8 @@ public final class AllocFormat {
     /** {@link #format} starting from {@code initialNodeBuckets} node buckets (tests). */
     static Superblock format(BlockDevice device, Mkfs.Options options, Mkfs.Progress progress,
             long initialNodeBuckets) throws KeelException {
-        Superblock sb = Mkfs.format(device, options, progress);
+        Superblock sb = Mkfs.format(device, options, progress,
+                Superblock.FEATURE_ALLOC_RECORDS);
         Geometry g = sb.geometry();
         EarlyNodeBuckets early = new EarlyNodeBuckets(g, 0, initialNodeBuckets);
         Engine engine = Engine.open(device, EngineOptions.defaults()

@@ -128,6 +128,7 @@ public final class Engine implements AutoCloseable {
         List<String> messages = new ArrayList<>(sb.problems());
         Superblock superblock = sb.superblock();
         checkDevice(device, superblock);
+        checkNodeSpaceMode(device, superblock, options);
         Geometry g = superblock.geometry();
         JournalLayout layout = journalLayout(superblock);
         ReplayPlan plan = JournalReader.read(device, layout, options.allowJournalTruncation());
@@ -190,6 +191,24 @@ public final class Engine implements AutoCloseable {
             offsets.add(g.bucketOffsetBytes(bucket));
         }
         return new JournalLayout(offsets, g.bucketSizeBytes(), g.blockSizeBytes());
+    }
+
+    /**
+     * A writable open must match how the image places nodes: managed (a node bucket source)
+     * exactly when it has alloc records. Unmanaged on such an image would write nodes over
+     * file data; managed without records would find no bucket to claim. Read-only opens
+     * write no node and may open either.
+     */
+    private static void checkNodeSpaceMode(BlockDevice device, Superblock sb,
+            EngineOptions options) {
+        boolean allocRecords = (sb.features() & Superblock.FEATURE_ALLOC_RECORDS) != 0;
+        if (!options.readOnly() && allocRecords != options.isManaged()) {
+            throw new IllegalArgumentException(allocRecords
+                    ? device.describe() + " has alloc records: open it writable in managed mode"
+                            + " (io.keelfs.alloc.ManagedEngine), or read-only"
+                    : device.describe() + " has no alloc records: managed mode needs an image"
+                            + " formatted by io.keelfs.alloc.AllocFormat");
+        }
     }
 
     /** Refuses a device the superblock does not fit: truncated, block size, unknown features. */

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * Managed mode at the edges: a device whose buckets all hold data gives NoSpaceException to
  * the tree that needs another node bucket, and nothing is lost or corrupted (freeing data lets
  * it go on; reopen holds every committed key); an image whose reachable nodes lie outside its
- * BTREE buckets refuses a writable open and still opens read-only.
+ * BTREE buckets refuses a writable open and still opens read-only; writable opens must
+ * match the superblock's ALLOC_RECORDS feature.
  */
 class ManagedEngineNoSpaceTest {
     /** Batches inserted before the test gives up waiting for ENOSPC (2 MiB of keys). */
@@ -113,8 +114,8 @@ class ManagedEngineNoSpaceTest {
     void aBtreeRecordOnAJournalBucketRefusesAWritableOpen() throws Exception {
         MemoryBlockDevice dev = new MemoryBlockDevice(4L << 20, 4096, "journal-btree");
         AllocFormat.format(dev, mkfs());
-        try (Engine engine = Engine.open(dev, options())) {
-            engine.update(txn -> {
+        try (ManagedEngine me = ManagedEngine.open(dev, options())) {
+            me.engine().update(txn -> {
                 AllocUpdates.set(txn, 1, AllocUpdates.get(txn, 1)
                         .withData(DataType.BTREE, 0, 0));
                 return null;
@@ -124,5 +125,21 @@ class ManagedEngineNoSpaceTest {
                 () -> ManagedEngine.open(dev, options()));
         assertTrue(e.getMessage().contains("bucket 1 as a btree bucket but it lies outside"),
                 e.getMessage());
+    }
+
+    /** The superblock's ALLOC_RECORDS feature decides which writable opens are allowed. */
+    @Test
+    void writableOpensMustMatchTheImagesNodePlacement() throws Exception {
+        MemoryBlockDevice managed = new MemoryBlockDevice(4L << 20, 4096, "managed");
+        AllocFormat.format(managed, mkfs());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Engine.open(managed, options()));
+        assertTrue(e.getMessage().contains("open it writable in managed mode"), e.getMessage());
+        Engine.open(managed, options().withReadOnly(true)).close();
+        MemoryBlockDevice plain = new MemoryBlockDevice(4L << 20, 4096, "plain");
+        io.keelfs.engine.Mkfs.format(plain, mkfs());
+        e = assertThrows(IllegalArgumentException.class, () -> ManagedEngine.open(plain,
+                options()));
+        assertTrue(e.getMessage().contains("has no alloc records"), e.getMessage());
     }
 }
