@@ -458,7 +458,12 @@ public final class Engine implements AutoCloseable {
                 lock.writeLock().unlock();
             }
         }
-        reserve.returnSpare();
+        try {
+            reserve.returnSpare();
+        } catch (InconsistentException e) {
+            readOnly.emergency(e.getMessage());
+            throw e;
+        }
     }
 
     /** Dirty nodes now, read under the shared lock: the first guess of a top-up. */
