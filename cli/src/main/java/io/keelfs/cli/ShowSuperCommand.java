@@ -1,9 +1,11 @@
 package io.keelfs.cli;
 
+import io.keelfs.alloc.AllocBucketCounts;
 import io.keelfs.block.DeviceOpenException;
 import io.keelfs.block.FileBlockDevice;
 import io.keelfs.engine.ImageReport;
 import io.keelfs.error.DeviceIoException;
+import io.keelfs.error.KeelException;
 import io.keelfs.error.SuperblockCorruptException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -19,7 +21,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code keelfs show-super IMAGE}: prints what an image holds, read-only: superblock fields,
  * journal position, btree roots and bucket counts by data type ({@link ImageReport}, which
- * does the reading; this class only prints).
+ * does the reading, and {@link AllocBucketCounts} for the alloc records' counts when the image
+ * has them; this class only prints).
  *
  * <p>Output: the report on stdout. On stderr: a warning when a superblock copy was not used
  * (the report fell back to the other), and one line per error. Exit 0 when the image is
@@ -67,7 +70,16 @@ final class ShowSuperCommand implements Callable<Integer> {
     private ImageReport read() throws CommandFailure {
         checkSize();
         try (FileBlockDevice device = ImageFiles.openReadOnly(image)) {
-            return ImageReport.describe(device);
+            ImageReport report = ImageReport.describe(device);
+            if (!report.errors().isEmpty()) {
+                return report; // the alloc records need a journal that replays
+            }
+            try {
+                return report.withAllocRecordCounts(AllocBucketCounts.read(device));
+            } catch (KeelException e) {
+                throw new CommandFailure("cannot read the alloc records of " + image + ": "
+                        + e.getMessage(), e);
+            }
         } catch (DeviceOpenException e) {
             throw new CommandFailure(e.getMessage(), e);
         } catch (SuperblockCorruptException e) {

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keelfs.alloc.AllocFormat;
 import io.keelfs.block.FileBlockDevice;
 import io.keelfs.cli.KeelfsCommandTest.Run;
 import io.keelfs.engine.Durability;
 import io.keelfs.engine.Engine;
 import io.keelfs.engine.EngineOptions;
+import io.keelfs.engine.Mkfs;
 import io.keelfs.format.Bkey;
 import io.keelfs.format.Bpos;
 import io.keelfs.format.BtreeId;
@@ -59,6 +61,23 @@ class ShowSuperCommandTest {
         assertTrue(out.contains("btree:                0\n"), out);
         assertTrue(out.contains("free:                 54\n"), out);
         assertTrue(out.contains("total:                64\n"), out);
+    }
+
+    @Test
+    void managedImageShowsBucketsByAllocRecord() throws Exception {
+        Path image = dir.resolve("managed.img");
+        try (FileBlockDevice dev = FileBlockDevice.create(image, 4L << 20, 4096)) {
+            AllocFormat.format(dev, new Mkfs.Options(4096, 64 << 10, 4096, "managed"));
+        }
+        Run run = run("show-super", image.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        String out = run.out();
+        String byRecord = out.substring(out.indexOf("buckets by alloc record\n"));
+        assertTrue(byRecord.contains("superblock:           2\n"), out);
+        assertTrue(byRecord.contains("journal:              8\n"), out);
+        assertTrue(byRecord.matches("(?s).*btree: +[1-9][0-9]*\n.*"), out);
+        assertTrue(byRecord.contains("user:                 0\n"), out);
+        assertTrue(byRecord.contains("total:                64\n"), out);
     }
 
     @Test

@@ -4,6 +4,8 @@ import io.keelfs.engine.Durability;
 import io.keelfs.engine.Engine;
 import io.keelfs.error.KeelException;
 import io.keelfs.format.Geometry;
+import java.util.function.LongConsumer;
+import java.util.function.LongFunction;
 
 /**
  * Writes the first alloc record of every bucket of a range, with its FREESPACE key when FREE:
@@ -20,7 +22,22 @@ public final class AllocInit {
      */
     static final int BUCKETS_PER_TRANSACTION_MAX = 64;
 
+    /**
+     * Journal bytes one bucket's records take at most in a transaction: ~100 (see above),
+     * rounded up.
+     */
+    static final int RECORD_BYTES_PER_BUCKET_MAX = 128;
+    /**
+     * Buckets per transaction when formatting: a quarter of a journal bucket (entries hold
+     * nearly a whole bucket) of records, at least {@link #BUCKETS_PER_TRANSACTION_MAX}: 2048
+     * buckets with 1 MiB buckets, so 2^20 buckets take 512 commits rather than 16384.
+     */
+    static final int FORMAT_BUCKETS_PER_TRANSACTION_MAX = 2048;
+
     static {
+        if (2 * FORMAT_BUCKETS_PER_TRANSACTION_MAX > io.keelfs.txn.Transaction.UPDATES_MAX) {
+            throw new ExceptionInInitializerError("alloc format batch exceeds UPDATES_MAX");
+        }
         if (2 * BUCKETS_PER_TRANSACTION_MAX > io.keelfs.txn.Transaction.UPDATES_MAX) {
             throw new ExceptionInInitializerError("alloc init batch exceeds UPDATES_MAX");
         }
@@ -35,6 +52,21 @@ public final class AllocInit {
      */
     public static long initialise(Engine engine, Geometry geometry, long firstBucket,
             long endBucket, Durability durability) throws KeelException {
+        return initialise(engine, geometry, firstBucket, endBucket, b -> typeOf(geometry, b),
+                end -> { }, BUCKETS_PER_TRANSACTION_MAX, false, durability);
+    }
+
+    /**
+     * As {@link #initialise(Engine, Geometry, long, long, Durability)}, with each bucket's
+     * type from {@code typeOf} (read inside each batch's transaction body, so a type changed
+     * before a batch commits is the one written) and {@code batchCommitted} told the end of
+     * each batch once it committed, {@code batchBuckets} buckets per batch. Records start at
+     * generation 0 with no bytes. With {@code fresh} the caller knows no bucket of the range
+     * has a record (formatting), and none is read.
+     */
+    static long initialise(Engine engine, Geometry geometry, long firstBucket, long endBucket,
+            LongFunction<DataType> typeOf, LongConsumer batchCommitted, int batchBuckets,
+            boolean fresh, Durability durability) throws KeelException {
         if (firstBucket < 0 || endBucket > geometry.bucketCount() || firstBucket >= endBucket) {
             throw new IllegalArgumentException(String.format(
                     "bucket range [%d, %d) not inside a device of %d buckets", firstBucket,
@@ -42,22 +74,34 @@ public final class AllocInit {
         }
         long free = 0;
         for (long start = firstBucket; start < endBucket;
-                start += BUCKETS_PER_TRANSACTION_MAX) {
-            long end = Math.min(endBucket, start + BUCKETS_PER_TRANSACTION_MAX);
+                start += batchBuckets) {
+            long end = Math.min(endBucket, start + batchBuckets);
             long batchStart = start;
             free += engine.update(txn -> {
                 long n = 0;
                 for (long b = batchStart; b < end; b++) {
-                    DataType type = typeOf(geometry, b);
+                    DataType type = typeOf.apply(b);
+                    n += type == DataType.FREE ? 1 : 0;
+                    if (fresh) {
+                        AllocUpdates.setNew(txn, b, new AllocRecord(0, type, 0, 0, 0, 0));
+                        continue;
+                    }
                     AllocRecord old = AllocUpdates.get(txn, b);
                     long changeSeq = old == null ? 0 : old.changeSeq() + 1;
                     AllocUpdates.set(txn, b, new AllocRecord(0, type, 0, 0, changeSeq, 0));
-                    n += type == DataType.FREE ? 1 : 0;
                 }
                 return n;
             }, end == endBucket ? durability : Durability.NO_FLUSH);
+            batchCommitted.accept(end);
         }
         return free;
+    }
+
+    /** Buckets per transaction formatting a device of this geometry (see the constant). */
+    static int formatBatchBuckets(Geometry g) {
+        int quarterEntry = g.bucketSizeBytes() / 4 / RECORD_BYTES_PER_BUCKET_MAX;
+        return Math.max(BUCKETS_PER_TRANSACTION_MAX,
+                Math.min(FORMAT_BUCKETS_PER_TRANSACTION_MAX, quarterEntry));
     }
 
     /** What mkfs placed in a bucket: superblock copies, the journal ring, or nothing yet. */

@@ -15,9 +15,16 @@
  * allocator lock serialises revalidation and opening; lock order is allocator lock, then the
  * engine's shared lock, so allocate never runs inside a transaction body.
  *
- * <p>Next step (not done here): the allocator manages a bucket range it is given. Wiring the
- * engine's btree node slots (today a SlotNodeStore over all non-journal buckets) and mkfs to
- * it, so that nodes and data are allocated here, and an early allocator for use before
- * FREESPACE exists, come next.
+ * <p>Managed mode: {@link io.keelfs.alloc.AllocFormat} formats a device with a record for
+ * every bucket (the {@link io.keelfs.alloc.EarlyNodeBuckets early allocator} picks the first
+ * BTREE buckets, obeying the allocator's rule that only a FREE bucket is taken), and
+ * {@link io.keelfs.alloc.ManagedEngine} opens the engine with
+ * {@link io.keelfs.alloc.AllocNodeBuckets} as its node bucket source plus the allocator over
+ * every non-superblock, non-journal bucket: btree nodes (BTREE) and file data (USER) come
+ * from the same allocator and never share a bucket. {@link io.keelfs.alloc.AllocBucketCounts}
+ * counts buckets by record type (show-super).
+ *
+ * <p>Lock order with the engine's node reserve: reserve monitor, allocator lock, engine lock.
+ * The engine calls {@link io.keelfs.alloc.AllocNodeBuckets} only without its lock held.
  */
 package io.keelfs.alloc;

@@ -31,7 +31,7 @@ import java.util.List;
  * <p>Thread-safety: the bitmap methods are synchronized; {@link #read} and {@link #write} go
  * straight to the (thread-safe) device.
  */
-public final class SlotNodeStore implements NodeStore {
+public final class SlotNodeStore implements SlotStore {
 
     /** A byte range reserved for nodes: offset aligned to the node size, whole slots long. */
     public record Range(long offsetBytes, long lengthBytes) {

@@ -3,9 +3,10 @@
  *
  * <p>Core types: {@link io.keelfs.btree.Btree} (one tree: get, put, iterate, checkpoint),
  * {@link io.keelfs.btree.BtreeIterator}, {@link io.keelfs.btree.BtreeSet} (the trees of a
- * filesystem), {@link io.keelfs.btree.NodeStore} and {@link io.keelfs.btree.SlotNodeStore}
- * (node slots on the device), {@link io.keelfs.btree.NodeCache} (clean nodes, bounded in
- * bytes).
+ * filesystem), {@link io.keelfs.btree.NodeStore}, {@link io.keelfs.btree.SlotStore},
+ * {@link io.keelfs.btree.SlotNodeStore} (node slots in fixed ranges of the device) and
+ * {@link io.keelfs.btree.BucketNodeStore} (node slots in buckets handed over one by one),
+ * {@link io.keelfs.btree.NodeCache} (clean nodes, bounded in bytes).
  *
  * <p>Owns: the in-memory trees and their invariants (keys ordered; children tile their
  * parent's range one level down; a dirty node's parent is dirty; a dirty node is pinned and
@@ -14,7 +15,7 @@
  * node slot bitmap with its deferred frees.
  *
  * <p>May call: {@code io.keelfs.format}, {@code io.keelfs.error}, {@code io.keelfs.block}
- * (only {@link io.keelfs.btree.SlotNodeStore}), Caffeine, Guava.
+ * (only the two slot stores), Caffeine, Guava.
  * Must not call: the journal, the bucket allocator, the engine, fsck, FUSE. This package does
  * no journaling: the engine journals every update before applying it here, calls checkpoint
  * when journal space runs low, records the roots checkpoint returns in journal entries, and

@@ -3,8 +3,10 @@ package io.keelfs.engine;
 import io.keelfs.block.BlockDevice;
 import io.keelfs.btree.Btree;
 import io.keelfs.btree.BtreeSet;
+import io.keelfs.btree.BucketNodeStore;
 import io.keelfs.btree.NodeCache;
 import io.keelfs.btree.SlotNodeStore;
+import io.keelfs.btree.SlotStore;
 import io.keelfs.error.DeviceIoException;
 import io.keelfs.error.InconsistentException;
 import io.keelfs.error.KeelException;
@@ -48,6 +50,11 @@ import java.util.logging.Logger;
  * give the journal the new roots and lastSeq; wait until an entry carrying them is durable;
  * only then make the replaced node slots allocatable again.
  *
+ * <p>Managed mode ({@link EngineOptions#nodeBucketSource} given): btree nodes live only in
+ * buckets the source hands out ({@link NodeBucketReserve}). A checkpoint first tops the node
+ * store up without the lock, rechecks under it (retrying a bounded number of times), and
+ * after it gives empty node buckets beyond a small spare back to the source.
+ *
  * <p>Thread-safety: safe for many threads; see package-info.
  */
 public final class Engine implements AutoCloseable {
@@ -56,6 +63,11 @@ public final class Engine implements AutoCloseable {
     static final int COMMIT_RESTARTS_MAX = 3;
     /** How long an append waits for journal space before the commit checkpoints and restarts. */
     static final long JOURNAL_FULL_WAIT_MS = 200;
+    /**
+     * Managed mode: top-ups before one checkpoint gives up with NoSpaceException. Each retry
+     * means updates dirtied more than the margin between the top-up and the recheck.
+     */
+    static final int NODE_RESERVE_ATTEMPTS_MAX = 4;
 
     /** A transaction body. It may run more than once only if a future version restarts. */
     @FunctionalInterface
@@ -66,7 +78,9 @@ public final class Engine implements AutoCloseable {
     private final BlockDevice device;
     private final EngineOptions options;
     private final Geometry geometry;
-    private final SlotNodeStore store;
+    private final SlotStore store;
+    /** Managed mode's node buckets; null when the engine uses every node bucket. */
+    private final NodeBucketReserve reserve;
     private final NodeCache nodeCache;
     private final BtreeSet trees;
     private final EnumMap<BtreeId, BtreeKeyCache> keyCaches = new EnumMap<>(BtreeId.class);
@@ -81,7 +95,7 @@ public final class Engine implements AutoCloseable {
     private boolean closed;
 
     private Engine(BlockDevice device, EngineOptions options, Superblock superblock,
-            SlotNodeStore store, NodeCache nodeCache, BtreeSet trees, List<String> messages) {
+            SlotStore store, NodeCache nodeCache, BtreeSet trees, List<String> messages) {
         this.device = device;
         this.options = options;
         this.superblock = superblock;
@@ -91,6 +105,9 @@ public final class Engine implements AutoCloseable {
         this.trees = trees;
         this.readOnly = new ReadOnlyState(options.readOnly());
         this.openMessages = messages;
+        this.reserve = store instanceof BucketNodeStore managed
+                ? new NodeBucketReserve(this, managed, options.nodeBucketSource(), stats)
+                : null;
         for (BtreeId id : BtreeId.values()) {
             if (id.cached) {
                 Btree tree = trees.tree(id);
@@ -111,19 +128,36 @@ public final class Engine implements AutoCloseable {
         List<String> messages = new ArrayList<>(sb.problems());
         Superblock superblock = sb.superblock();
         checkDevice(device, superblock);
+        checkNodeSpaceMode(device, superblock, options);
         Geometry g = superblock.geometry();
         JournalLayout layout = journalLayout(superblock);
         ReplayPlan plan = JournalReader.read(device, layout, options.allowJournalTruncation());
         plan.problems().forEach(p -> messages.add("journal: " + p));
-        SlotNodeStore store = nodeStore(device, g, options.nodeBucketsEnd());
         NodeCache cache = new NodeCache(options.nodeCacheBytesMax());
-        BtreeSet trees = BtreeSet.open(plan.roots(), store, cache, g.nodeSizeBytes());
-        if (!options.readOnly()) {
-            // Allocation needs the slot map; a read-only open must still serve what is readable.
-            trees.markNodesUsed(store);
+        Engine engine;
+        if (options.isManaged()) {
+            BucketNodeStore store = new BucketNodeStore(device, g.bucketSizeBytes(),
+                    g.nodeSizeBytes(), g.firstNodeBucket(), g.endNodeBucket());
+            BtreeSet trees = BtreeSet.open(plan.roots(), store, cache, g.nodeSizeBytes());
+            // The walk needs clean trees (before replay); which buckets hold nodes is known
+            // only from the replayed alloc records (after it).
+            Map<BtreeId, long[]> nodes = options.readOnly()
+                    ? Map.of() : NodeBucketReserve.collectNodeOffsets(trees);
+            engine = new Engine(device, options, superblock, store, cache, trees, messages);
+            engine.replay(plan);
+            if (!options.readOnly()) {
+                engine.reserve.adopt(nodes, new Transaction(engine.committed, true));
+            }
+        } else {
+            SlotNodeStore store = nodeStore(device, g, options.nodeBucketsEnd());
+            BtreeSet trees = BtreeSet.open(plan.roots(), store, cache, g.nodeSizeBytes());
+            if (!options.readOnly()) {
+                // Allocation needs the slot map; a read-only open must serve what is readable.
+                trees.markNodesUsed(store);
+            }
+            engine = new Engine(device, options, superblock, store, cache, trees, messages);
+            engine.replay(plan);
         }
-        Engine engine = new Engine(device, options, superblock, store, cache, trees, messages);
-        engine.replay(plan);
         messages.forEach(m -> LOG.warning(device.describe() + ": " + m));
         if (!options.readOnly()) {
             engine.startWriting(layout, plan);
@@ -157,6 +191,24 @@ public final class Engine implements AutoCloseable {
             offsets.add(g.bucketOffsetBytes(bucket));
         }
         return new JournalLayout(offsets, g.bucketSizeBytes(), g.blockSizeBytes());
+    }
+
+    /**
+     * A writable open must match how the image places nodes: managed (a node bucket source)
+     * exactly when it has alloc records. Unmanaged on such an image would write nodes over
+     * file data; managed without records would find no bucket to claim. Read-only opens
+     * write no node and may open either.
+     */
+    private static void checkNodeSpaceMode(BlockDevice device, Superblock sb,
+            EngineOptions options) {
+        boolean allocRecords = (sb.features() & Superblock.FEATURE_ALLOC_RECORDS) != 0;
+        if (!options.readOnly() && allocRecords != options.isManaged()) {
+            throw new IllegalArgumentException(allocRecords
+                    ? device.describe() + " has alloc records: open it writable in managed mode"
+                            + " (io.keelfs.alloc.ManagedEngine), or read-only"
+                    : device.describe() + " has no alloc records: managed mode needs an image"
+                            + " formatted by io.keelfs.alloc.AllocFormat");
+        }
     }
 
     /** Refuses a device the superblock does not fit: truncated, block size, unknown features. */
@@ -231,8 +283,12 @@ public final class Engine implements AutoCloseable {
     public <T> T update(Body<T> body, Durability durability) throws KeelException {
         for (int attempt = 0; ; attempt++) {
             readOnly.checkWritable("update");
-            if (journal.fillRatio() > options.checkpointJournalFill()) {
-                checkpoint(true);
+            // A claim of node buckets for a checkpoint (nested) must not itself checkpoint at
+            // the fill threshold: it would need the slots it is claiming. The journal still has
+            // room past the threshold; a truly full one restarts below.
+            if (journal.fillRatio() > options.checkpointJournalFill()
+                    && (reserve == null || !reserve.isNested())) {
+                checkpointAtThreshold();
             }
             try {
                 return commitOnce(body, durability);
@@ -244,6 +300,23 @@ public final class Engine implements AutoCloseable {
                 stats.commitRestarts++;
                 checkpoint();
             }
+        }
+    }
+
+    /**
+     * The checkpoint an update runs when the journal passes its fill threshold. Managed mode
+     * may be out of node buckets: the update then still commits while the journal has room,
+     * so that the transactions that free space (deleting data, freeing buckets) can run; a
+     * truly full journal fails the commit with NoSpaceException.
+     */
+    private void checkpointAtThreshold() throws KeelException {
+        try {
+            checkpoint(true);
+        } catch (NoSpaceException e) {
+            if (reserve == null) {
+                throw e;
+            }
+            stats.nodeReserveFailures.incrementAndGet();
         }
     }
 
@@ -334,6 +407,10 @@ public final class Engine implements AutoCloseable {
      * stall commits.
      */
     private void checkpoint(boolean onlyIfJournalFull) throws KeelException {
+        if (reserve != null) {
+            managedCheckpoint(onlyIfJournalFull);
+            return;
+        }
         lock.writeLock().lock();
         try {
             readOnly.checkWritable("checkpoint");
@@ -346,7 +423,60 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private void checkpointLocked() throws KeelException {
+    /**
+     * Managed mode's checkpoint: reserve node slots without the lock (claiming buckets is a
+     * transaction), recheck under it, checkpoint; then return spare empty buckets.
+     */
+    private void managedCheckpoint(boolean onlyIfJournalFull) throws KeelException {
+        if (onlyIfJournalFull && journal.fillRatio() <= options.checkpointJournalFill()) {
+            return; // another committer checkpointed: claim nothing (rechecked under the lock)
+        }
+        long needed = dirtyNodeEstimate();
+        for (int attempt = 1; ; attempt++) {
+            reserve.topUp(needed);
+            options.hooks().afterNodeTopUp();
+            lock.writeLock().lock();
+            try {
+                readOnly.checkWritable("checkpoint");
+                if (onlyIfJournalFull
+                        && journal.fillRatio() <= options.checkpointJournalFill()) {
+                    return;
+                }
+                // Key-cache entries dirty tree nodes when flushed: flush first, then count.
+                flushKeyCaches();
+                // Recheck under lock: updates since the top-up may have dirtied more nodes.
+                needed = trees.dirtyBytes() / geometry.nodeSizeBytes();
+                if (reserve.hasFreeSlots(needed)) {
+                    checkpointLocked();
+                    break;
+                }
+                if (attempt >= NODE_RESERVE_ATTEMPTS_MAX || reserve.isNested()) {
+                    throw reserve.noSpace(needed, attempt);
+                }
+                stats.nodeReserveRetries.incrementAndGet();
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+        try {
+            reserve.returnSpare();
+        } catch (InconsistentException e) {
+            readOnly.emergency(e.getMessage());
+            throw e;
+        }
+    }
+
+    /** Dirty nodes now, read under the shared lock: the first guess of a top-up. */
+    private long dirtyNodeEstimate() {
+        lock.readLock().lock();
+        try {
+            return trees.dirtyBytes() / geometry.nodeSizeBytes();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private void flushKeyCaches() throws KeelException {
         options.hooks().beforeKeyCacheFlush();
         try {
             for (BtreeKeyCache cache : keyCaches.values()) {
@@ -356,6 +486,10 @@ public final class Engine implements AutoCloseable {
             readOnly.emergency(e.getMessage());
             throw e;
         }
+    }
+
+    private void checkpointLocked() throws KeelException {
+        flushKeyCaches();
         long lastSeq = journal.nextSeq();
         Map<BtreeId, NodePointer> roots = trees.checkpoint(lastSeq);
         try {
@@ -408,6 +542,11 @@ public final class Engine implements AutoCloseable {
 
     BlockDevice device() {
         return device;
+    }
+
+    /** Managed mode's node store (tests, reports); null when unmanaged. */
+    public BucketNodeStore managedNodeStore() {
+        return reserve == null ? null : reserve.store();
     }
 
     double journalFillRatio() {

@@ -12,12 +12,17 @@ package io.keelfs.engine;
  * @param checkpointIntervalMs background checkpoint period; 0 turns the thread off (tests)
  * @param hooks test hooks
  * @param nodeBucketsEnd one past the last bucket btree nodes may use, 0 for every node bucket;
- *     leaves the buckets after it to a caller that manages them itself (data in tests)
+ *     leaves the buckets after it to a caller that manages them itself (data in tests);
+ *     ignored when a node bucket source is given
+ * @param nodeBucketSource null: btree nodes may use every bucket between the journal and the
+ *     last bucket (up to nodeBucketsEnd); else managed mode: nodes live only in the buckets
+ *     this source hands out, which it records as btree buckets (see {@link NodeBucketSource})
  */
 public record EngineOptions(
         boolean readOnly, boolean allowJournalTruncation, long nodeCacheBytesMax,
         long keyCacheBytesMax, double checkpointJournalFill, long checkpointIntervalMs,
-        EngineHooks hooks, long nodeBucketsEnd) {
+        EngineHooks hooks, long nodeBucketsEnd,
+        NodeBucketSource nodeBucketSource) {
     /**
      * Clean nodes kept decoded. 1M keys of 64-byte values decode to about 100 MiB of nodes
      * (bench engine); 128 MiB keeps such a tree cached and the engine well under a 256 MiB heap.
@@ -37,36 +42,53 @@ public record EngineOptions(
 
     public static EngineOptions defaults() {
         return new EngineOptions(false, false, NODE_CACHE_BYTES_DEFAULT, KEY_CACHE_BYTES_DEFAULT,
-                0.5, 5_000, EngineHooks.NONE, 0);
+                0.5, 5_000, EngineHooks.NONE, 0, null);
     }
 
     public EngineOptions withReadOnly(boolean value) {
         return new EngineOptions(value, allowJournalTruncation, nodeCacheBytesMax,
-                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks, nodeBucketsEnd);
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
+                nodeBucketsEnd, nodeBucketSource);
     }
 
     public EngineOptions withHooks(EngineHooks value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
-                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, value, nodeBucketsEnd);
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, value,
+                nodeBucketsEnd, nodeBucketSource);
     }
 
     public EngineOptions withCheckpointIntervalMs(long value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
-                keyCacheBytesMax, checkpointJournalFill, value, hooks, nodeBucketsEnd);
+                keyCacheBytesMax, checkpointJournalFill, value, hooks, nodeBucketsEnd,
+                nodeBucketSource);
     }
 
     public EngineOptions withNodeCacheBytesMax(long value) {
         return new EngineOptions(readOnly, allowJournalTruncation, value,
-                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks, nodeBucketsEnd);
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
+                nodeBucketsEnd, nodeBucketSource);
     }
 
     public EngineOptions withAllowJournalTruncation(boolean value) {
         return new EngineOptions(readOnly, value, nodeCacheBytesMax,
-                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks, nodeBucketsEnd);
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
+                nodeBucketsEnd, nodeBucketSource);
     }
 
     public EngineOptions withNodeBucketsEnd(long value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
-                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks, value);
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks, value,
+                nodeBucketSource);
+    }
+
+    /** Managed mode with this source, or unmanaged with null. */
+    public EngineOptions withNodeBucketSource(NodeBucketSource value) {
+        return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
+                nodeBucketsEnd, value);
+    }
+
+    public boolean isManaged() {
+        return nodeBucketSource != null;
     }
 }

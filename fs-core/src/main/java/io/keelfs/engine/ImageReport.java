@@ -15,9 +15,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SortedSet;
 
 /**
  * What an image holds, read without writing a byte: the superblock and which copy was used,
@@ -47,15 +49,21 @@ import java.util.Map;
  * @param deviceErrors why the device does not fit its superblock; empty when it does
  * @param journal the journal position, or why it is not known
  * @param trees every btree's state; empty when the journal was not read
- * @param buckets bucket counts by data type
+ * @param buckets bucket counts by data type, from the superblock and the tree walk
+ * @param allocRecordCounts buckets by the data type their alloc record names (lower-case type
+ *     name to count, in the alloc package's type order); empty when the image has no alloc
+ *     records or they were not read. The engine does not decode alloc records: the caller
+ *     reads them (io.keelfs.alloc.AllocBucketCounts) and adds them with
+ *     {@link #withAllocRecordCounts}.
  */
 public record ImageReport(
         String deviceName, long deviceSizeBytes, SuperblockIo.ReadResult superblock,
         List<String> deviceErrors, JournalState journal, Map<BtreeId, TreeState> trees,
-        BucketCounts buckets) {
+        BucketCounts buckets, Map<String, Long> allocRecordCounts) {
 
     public ImageReport {
         deviceErrors = List.copyOf(deviceErrors);
+        allocRecordCounts = Collections.unmodifiableMap(new LinkedHashMap<>(allocRecordCounts));
         trees = trees.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(trees));
     }
 
@@ -129,7 +137,8 @@ public record ImageReport(
             deviceErrors.add(e.getMessage());
         }
         JournalState journal;
-        NodeBucketWalk.Result walk = new NodeBucketWalk.Result(Map.of(), 0);
+        NodeBucketWalk.Result walk = new NodeBucketWalk.Result(Map.of(), 0,
+                new java.util.TreeSet<>());
         if (!deviceErrors.isEmpty()) {
             journal = new JournalState.Skipped("the device does not fit its superblock");
         } else {
@@ -147,7 +156,33 @@ public record ImageReport(
         BucketCounts buckets = new BucketCounts(g.bucketCount(), superblockBuckets,
                 journalBuckets, walk.btreeBucketCount(), complete);
         return new ImageReport(device.describe(), device.sizeBytes(), read, deviceErrors,
-                journal, walk.trees(), buckets);
+                journal, walk.trees(), buckets, Map.of());
+    }
+
+    /** This report with the alloc records' counts by data type (see the record comment). */
+    public ImageReport withAllocRecordCounts(Map<String, Long> counts) {
+        return new ImageReport(deviceName, deviceSizeBytes, superblock, deviceErrors, journal,
+                trees, buckets, counts);
+    }
+
+    /**
+     * The buckets holding nodes reachable from the roots the journal names (what a crash
+     * leaves on disk), for tests and fsck. Reads only.
+     *
+     * @throws KeelException no valid superblock, a journal mount would refuse, or a tree
+     *     that cannot be walked whole (the error of the first such tree)
+     */
+    public static SortedSet<Long> reachableNodeBuckets(BlockDevice device) throws KeelException {
+        Superblock sb = SuperblockIo.read(device).superblock();
+        Engine.checkDevice(device, sb);
+        ReplayPlan plan = JournalReader.read(device, Engine.journalLayout(sb), false);
+        NodeBucketWalk.Result walk = NodeBucketWalk.walk(device, sb.geometry(), plan.roots());
+        for (TreeState state : walk.trees().values()) {
+            if (state instanceof TreeState.Damaged d) {
+                throw d.error();
+            }
+        }
+        return walk.nodeBuckets();
     }
 
     /**
@@ -229,6 +264,12 @@ public record ImageReport(
         String freeBound = buckets.btreeComplete() ? "" : " (at most)";
         line(out, "free", buckets.free() + freeBound);
         line(out, "total", Long.toString(buckets.total()));
+        if (!allocRecordCounts.isEmpty()) {
+            out.append('\n').append("buckets by alloc record\n");
+            allocRecordCounts.forEach((type, count) -> line(out, type, Long.toString(count)));
+            line(out, "total", Long.toString(
+                    allocRecordCounts.values().stream().mapToLong(Long::longValue).sum()));
+        }
     }
 
     private static String text(TreeState state) {

@@ -95,12 +95,26 @@ public final class Mkfs {
     /** {@link #format(BlockDevice, Options)}, reporting the journal zeroing to {@code progress}. */
     public static Superblock format(BlockDevice device, Options options, Progress progress)
             throws KeelException {
+        return format(device, options, progress, 0);
+    }
+
+    /**
+     * As {@link #format(BlockDevice, Options, Progress)} with these superblock feature bits
+     * (a subset of {@link Superblock#FEATURES_KNOWN}); the alloc package's AllocFormat sets
+     * {@link Superblock#FEATURE_ALLOC_RECORDS}.
+     */
+    public static Superblock format(BlockDevice device, Options options, Progress progress,
+            long features) throws KeelException {
+        if ((features & ~Superblock.FEATURES_KNOWN) != 0) {
+            throw new IllegalArgumentException(String.format("unknown feature bits %x",
+                    features & ~Superblock.FEATURES_KNOWN));
+        }
         Geometry g = geometry(device.sizeBytes(), options);
         long[] journal = new long[g.journalBucketCount()];
         for (int i = 0; i < journal.length; i++) {
             journal[i] = g.firstJournalBucket() + i;
         }
-        Superblock sb = new Superblock(UUID.randomUUID(), 1, g, device.sizeBytes(), 0,
+        Superblock sb = new Superblock(UUID.randomUUID(), 1, g, device.sizeBytes(), features,
                 Superblock.FLAG_CLEAN, Instant.now().getEpochSecond(), options.label(), journal);
         SuperblockIo.eraseAll(device);
         JournalWriter.format(device, Engine.journalLayout(sb),

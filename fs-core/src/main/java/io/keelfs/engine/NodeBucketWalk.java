@@ -14,6 +14,8 @@ import java.util.BitSet;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.function.LongConsumer;
 
 /**
@@ -48,7 +50,8 @@ final class NodeBucketWalk {
     }
 
     /** What the walk found: each tree's state, and the node buckets in use. */
-    record Result(Map<BtreeId, ImageReport.TreeState> trees, long btreeBucketCount) {}
+    record Result(Map<BtreeId, ImageReport.TreeState> trees, long btreeBucketCount,
+            SortedSet<Long> nodeBuckets) {}
 
     /** Walks every tree of {@code roots}; a tree without a root is empty. */
     static Result walk(BlockDevice device, Geometry geometry, Map<BtreeId, NodePointer> roots) {
@@ -62,7 +65,10 @@ final class NodeBucketWalk {
                     ? new ImageReport.TreeState.Empty()
                     : walk.walkTree(trees.tree(id), root));
         }
-        return new Result(states, walk.nodeBuckets.cardinality());
+        TreeSet<Long> buckets = new TreeSet<>();
+        long first = geometry.firstNodeBucket();
+        walk.nodeBuckets.stream().forEach(i -> buckets.add(first + i));
+        return new Result(states, walk.nodeBuckets.cardinality(), buckets);
     }
 
     private ImageReport.TreeState walkTree(Btree tree, NodePointer root) {

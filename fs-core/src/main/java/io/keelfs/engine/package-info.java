@@ -7,7 +7,14 @@
  * <p>Owns: the engine lock (exclusive for updates and checkpoints, shared for reads), the
  * durability order "node writes, device flush, then the journal entry naming the new roots",
  * and the read-only state. May call: block, format, error, btree, journal, keycache, txn.
- * Must not call: fs, fuse, fsck.
+ * Must not call: alloc (it calls the engine; it reaches back only through
+ * {@link io.keelfs.engine.NodeBucketSource}), fs, fuse, fsck.
+ *
+ * <p>Btree node space: unmanaged (no {@link io.keelfs.engine.NodeBucketSource}), nodes may
+ * use every bucket between the journal and the last bucket; managed, only the buckets the
+ * source (the bucket allocator, a layer above that this package does not import) hands out,
+ * reserved before each checkpoint takes the lock and returned once empty
+ * ({@link io.keelfs.engine.NodeBucketReserve}).
  *
  * <p>Threading: {@link io.keelfs.engine.Engine} is safe for many threads; read-write
  * transactions serialise on the exclusive lock, flushed commits share journal flushes.

@@ -25,7 +25,9 @@ import java.util.UUID;
  *     52    4  nodeSizeBytes
  *     56    8  bucketCount
  *     64    8  deviceSizeBytes      the device size at mkfs
- *     72    8  features             bit set; unknown bits refuse the mount
+ *     72    8  features             bit set; unknown bits refuse the mount. Bit 0
+ *                                  ALLOC_RECORDS: every bucket has an alloc record and btree
+ *                                  nodes live only in BTREE buckets (managed mode)
  *     80    8  flags                bit 0 CLEAN: unmounted cleanly, journal fully checkpointed
  *     88    8  createdEpochSeconds
  *     96   32  label                UTF-8, zero-padded
@@ -41,8 +43,14 @@ public record Superblock(
     public static final int ENCODED_BYTES_MAX = 4096;
     public static final int LABEL_BYTES_MAX = 32;
     public static final long FLAG_CLEAN = 1L;
+    /**
+     * The image was formatted with alloc records (io.keelfs.alloc.AllocFormat): btree nodes
+     * may only be written by an engine in managed mode, which takes node buckets from the
+     * allocator; an engine using every bucket for nodes would overwrite file data.
+     */
+    public static final long FEATURE_ALLOC_RECORDS = 1L;
     /** Feature bits this build understands; others refuse the open. */
-    public static final long FEATURES_KNOWN = 0L;
+    public static final long FEATURES_KNOWN = FEATURE_ALLOC_RECORDS;
     private static final int FIXED_BYTES = 132;
 
     public Superblock {
