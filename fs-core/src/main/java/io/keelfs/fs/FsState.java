@@ -2,6 +2,7 @@ package io.keelfs.fs;
 
 import com.google.common.util.concurrent.Striped;
 import io.keelfs.engine.Engine;
+import io.keelfs.format.BtreeId;
 import io.keelfs.fs.data.FileData;
 import io.keelfs.fs.inode.InodeTable;
 import io.keelfs.fs.names.Dirents;
@@ -41,7 +42,7 @@ final class FsState {
         this.inodes = inodes;
         this.options = options;
         this.dirents = new Dirents(options.nameHash());
-        this.xattrs = new Xattrs(options.nameHash());
+        this.xattrs = new Xattrs(options.nameHash(), engine.keyBytesMax(BtreeId.XATTRS));
         this.walk = new PathWalk(inodes, dirents);
         this.blockSizeBytes = engine.superblock().geometry().blockSizeBytes();
     }

@@ -55,9 +55,9 @@ final class Namespace {
         if (t.length == 0) {
             throw new FsException(Errno.ENOENT, linkPath + ": empty symlink target");
         }
-        if (t.length > FsConstants.PATH_LENGTH_MAX) {
+        if (t.length > fs.xattrs.symlinkBytesMax()) {
             throw new FsException(Errno.ENAMETOOLONG, linkPath + ": symlink target of "
-                    + t.length + " bytes exceeds " + FsConstants.PATH_LENGTH_MAX);
+                    + t.length + " bytes exceeds " + fs.xattrs.symlinkBytesMax());
         }
         return fs.engine.update(txn -> {
             Inode made = create(txn, fs.walk.resolve(txn, linkPath), FileMode.S_IFLNK | 0777,

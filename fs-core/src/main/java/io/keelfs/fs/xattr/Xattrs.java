@@ -23,7 +23,8 @@ import java.util.List;
  *
  * <p>An xattr is one key at (ino, slot, 0) hashed by its full name ({@link HashedSlots});
  * value: name length u8, name (UTF-8, with its namespace prefix), value bytes. So a value may
- * hold {@code Bkey.VALUE_BYTES_MAX - 1 - nameBytes} bytes; more is E2BIG. Namespaces user.,
+ * hold {@code Bkey.VALUE_BYTES_MAX - 1 - nameBytes} bytes (less when the btree's nodes are too
+ * small for a full key); more is E2BIG. Namespaces user.,
  * trusted. and security. are kept; others are EOPNOTSUPP.
  *
  * <p>A symlink's target is the key at (ino, 0, 0), type SYMLINK, value = the target bytes (at
@@ -40,9 +41,20 @@ public final class Xattrs {
     private static final String[] NAMESPACES = {"user.", "trusted.", "security."};
 
     private final HashedSlots slots;
+    private final int valueBytesMax;
 
-    public Xattrs(NameHash hash) {
+    /**
+     * @param keyBytesMax the largest key the xattrs btree takes (header and value): one key
+     *     is {@link Bkey#VALUE_BYTES_MAX} at most, less with small btree nodes
+     */
+    public Xattrs(NameHash hash, int keyBytesMax) {
         this.slots = new HashedSlots(BtreeId.XATTRS, OFFSET_MIN, hash, Xattrs::nameOf);
+        this.valueBytesMax = Math.min(Bkey.VALUE_BYTES_MAX, keyBytesMax - Bkey.HEADER_BYTES);
+    }
+
+    /** The longest symlink target one key holds: PATH_MAX, or less with small nodes. */
+    public int symlinkBytesMax() {
+        return Math.min(FsConstants.PATH_LENGTH_MAX, valueBytesMax);
     }
 
     /** Checks a name: ERANGE (empty or over 255 bytes), EOPNOTSUPP (namespace). */
@@ -67,7 +79,7 @@ public final class Xattrs {
 
     public void set(Transaction txn, long ino, byte[] name, byte[] value, int flags,
             String path) throws KeelException {
-        int valueMax = Bkey.VALUE_BYTES_MAX - 1 - name.length;
+        int valueMax = valueBytesMax - 1 - name.length;
         if (value.length > valueMax) {
             throw new FsException(Errno.E2BIG, path + ": xattr value of " + value.length
                     + " bytes exceeds " + valueMax + " for a name of " + name.length);
