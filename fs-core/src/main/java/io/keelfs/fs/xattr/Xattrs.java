@@ -128,7 +128,7 @@ public final class Xattrs {
         TransactionIterator it = txn.iterator(BtreeId.XATTRS, Bpos.of(ino, OFFSET_MIN));
         for (Bkey k = it.next(); k != null && k.pos().inode() == ino; k = it.next()) {
             if (k.type() == KeyType.XATTR) {
-                out.add(str(nameOf(k)));
+                out.add(new String(nameOf(k), StandardCharsets.UTF_8));
             }
         }
         return out;
