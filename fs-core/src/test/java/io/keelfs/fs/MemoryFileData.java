@@ -32,6 +32,8 @@ final class MemoryFileData implements FileData {
     // @GuardedBy("this")
     private long usedBytes;
     private int outstanding;
+    /** Punch calls left before punch fails with EIO (tests of interrupted truncates); -1 off. */
+    volatile int punchesBeforeFailure = -1;
 
     @Override
     public synchronized PreparedWrite prepare(long ino, long offsetBytes, ByteBuffer src,
@@ -98,7 +100,13 @@ final class MemoryFileData implements FileData {
 
     @Override
     public synchronized PunchResult punch(Transaction txn, long ino, long startBytes,
-            long endBytes) {
+            long endBytes) throws KeelException {
+        if (punchesBeforeFailure == 0) {
+            throw new io.keelfs.error.FsException(io.keelfs.error.Errno.EIO, "injected");
+        }
+        if (punchesBeforeFailure > 0) {
+            punchesBeforeFailure--;
+        }
         TreeMap<Long, byte[]> blocks = files.getOrDefault(ino, new TreeMap<>());
         long firstWhole = (startBytes + BLOCK - 1) / BLOCK;
         long endWhole = endBytes == Long.MAX_VALUE ? Long.MAX_VALUE : endBytes / BLOCK;
