@@ -82,7 +82,8 @@ final class EngineBenchReport {
                 + " no target (the issue's target is for flushed commits)");
         out.printf(Locale.ROOT, "  lookups:   %d gets per engine.read() call / per lmdb read"
                         + " txn, which amortises the read lock; on the store just filled"
-                        + " (unflushed)%n", EngineBench.LOOKUPS_PER_READ);
+                        + " (unflushed), timed after %d untimed passes (warm cache, warm code)%n",
+                EngineBench.LOOKUPS_PER_READ, EngineBench.LOOKUP_WARM_UP_PASSES);
         out.printf(Locale.ROOT, "  heap:      the engine's share: heap in use after"
                         + " checkpoint + GC minus before opening it; the whole JVM: %.1f MiB"
                         + " of max %s%n",

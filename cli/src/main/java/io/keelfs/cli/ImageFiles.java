@@ -75,4 +75,20 @@ final class ImageFiles {
                     + e.getMessage(), e);
         }
     }
+
+    /**
+     * Whether another process holds the image's write lock (a mount). Probes with this
+     * process's own descriptor, so call it only while this process has the image open nowhere
+     * for writing (closing the probe drops this process's locks on the file).
+     */
+    static boolean isWriteLocked(Path image) {
+        try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "rw")) {
+            FileLock lock = file.getChannel().tryLock();
+            return lock == null;
+        } catch (OverlappingFileLockException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
 }

@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             MkfsCommand.class,
             ShowSuperCommand.class,
+            FsckCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         },

@@ -150,7 +150,7 @@ public final class Engine implements AutoCloseable {
                 (end - g.firstNodeBucket()) * g.bucketSizeBytes())), g.nodeSizeBytes());
     }
 
-    static JournalLayout journalLayout(Superblock superblock) {
+    public static JournalLayout journalLayout(Superblock superblock) {
         Geometry g = superblock.geometry();
         List<Long> offsets = new ArrayList<>();
         for (long bucket : superblock.journalBuckets()) {

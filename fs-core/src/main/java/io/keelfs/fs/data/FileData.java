@@ -18,7 +18,7 @@ import java.nio.ByteBuffer;
  * different inodes proceed in parallel. Reads may run alongside writes of the same inode and
  * see either the old or the new data of each block.
  */
-public interface FileData {
+public interface FileData extends AutoCloseable {
 
     /** Data written to the device but not yet in the extents btree. */
     interface PreparedWrite {
@@ -32,14 +32,19 @@ public interface FileData {
     /**
      * Writes {@code src} for file {@code ino} at offset to freshly allocated space (partial
      * blocks at the edges are completed from the current contents, which the file of size
-     * {@code fileSizeBytes} holds). Consumes {@code src}.
+     * {@code fileSizeBytes} holds: bytes past that size are written as zeros). Consumes
+     * {@code src}, which must hold 1 to {@link #writeBytesMax()} bytes (callers split larger
+     * writes: each commit must fit one journal entry). The data is on the device but not
+     * flushed ({@link #flushData}). Out of space is a {@link io.keelfs.error.NoSpaceException}
+     * (ENOSPC) after copygc was tried, with nothing held.
      */
     PreparedWrite prepare(long ino, long offsetBytes, ByteBuffer src, long fileSizeBytes)
             throws KeelException;
 
     /**
      * In the caller's transaction, points the range at the prepared data. Returns the change in
-     * bytes of space the file uses (for st_blocks).
+     * bytes of space the file uses (for st_blocks). May run again in a fresh transaction when
+     * the engine restarts a commit; not after {@link #finish}.
      */
     long commit(Transaction txn, PreparedWrite write) throws KeelException;
 
@@ -54,9 +59,10 @@ public interface FileData {
             throws KeelException;
 
     /**
-     * In the caller's transaction, removes the extents of {@code [startBytes, endBytes)},
-     * splitting those that cross the ends (a partial block at either end is zeroed by writing
-     * it anew first, by the caller through prepare/commit). Returns the change in bytes used.
+     * In the caller's transaction, removes the extents of the whole blocks inside
+     * {@code [startBytes, endBytes)}, splitting those that cross the ends (a partial block at
+     * either end is left alone: the caller zeroes it by writing it anew through
+     * prepare/commit). Returns the change in bytes used.
      * A range too large for one transaction is done in part: the result says how far it got,
      * and the caller runs another transaction for the rest.
      */
@@ -71,6 +77,9 @@ public interface FileData {
         return punch(txn, ino, 0, Long.MAX_VALUE);
     }
 
+    /** The largest write {@link #prepare} takes, in bytes (at least one block). */
+    long writeBytesMax();
+
     /** Makes data written so far by prepare durable on the device (before an fsync commit). */
     void flushData() throws KeelException;
 
@@ -78,4 +87,11 @@ public interface FileData {
     long usedBytes();
 
     long freeBytes();
+
+    /**
+     * Stops filling the open buckets (each is released once no prepared write pins it). Call
+     * at unmount, after the last write.
+     */
+    @Override
+    void close();
 }

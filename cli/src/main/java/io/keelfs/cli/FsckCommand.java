@@ -1,0 +1,121 @@
+package io.keelfs.cli;
+
+import io.keelfs.block.DeviceOpenException;
+import io.keelfs.block.FileBlockDevice;
+import io.keelfs.engine.SuperblockIo;
+import io.keelfs.error.KeelException;
+import io.keelfs.fsck.Fsck;
+import io.keelfs.fsck.FsckExit;
+import io.keelfs.fsck.FsckOptions;
+import io.keelfs.fsck.FsckReport;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code keelfs fsck IMAGE [-n | --repair [-y]] [--verbose]}: checks an image, e2fsck-style.
+ *
+ * <p>Exit codes as e2fsck's ({@link FsckExit}): 0 clean, 1 errors corrected, 4 errors left,
+ * 8 operational error (cannot open, not a keelfs image), 16 usage error. Problems go to
+ * stderr as they are found; the summary line to stdout.
+ *
+ * <p>A mounted image (its write lock held) is refused, except with {@code -n}, which then
+ * warns that it checks a moment's state.
+ *
+ * <p>Thread-safety: one invocation per instance (picocli).
+ */
+@Command(
+        name = "fsck",
+        mixinStandardHelpOptions = true,
+        exitCodeOnInvalidInput = FsckExit.USAGE_ERROR,
+        exitCodeOnExecutionException = FsckExit.OPERATIONAL_ERROR,
+        description = {
+            "Check a keelfs image (and with --repair, fix it).",
+            "",
+            "Exit codes: 0 clean, 1 errors corrected, 4 errors left uncorrected,",
+            "8 operational error, 16 usage error.",
+        },
+        sortOptions = false)
+final class FsckCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image file.")
+    private Path image;
+
+    @ArgGroup(exclusive = true)
+    private Mode mode = new Mode();
+
+    static final class Mode {
+        @Option(names = "-n", description = "Check only; change nothing (the default).")
+        boolean checkOnly;
+
+        @Option(names = "--repair", description = "Fix what can be fixed.")
+        boolean repair;
+    }
+
+    @Option(names = {"-y", "--yes"}, description = "Assume yes to every fix (with --repair).")
+    private boolean yes;
+
+    @Option(names = "--verbose", description = "Report every pass's counts.")
+    private boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (!Files.isRegularFile(image)) {
+            err.printf("fsck: %s: %s%n", image, Files.exists(image) ? "not a regular file"
+                    : "no such file");
+            err.flush();
+            return FsckExit.OPERATIONAL_ERROR;
+        }
+        long start = System.nanoTime();
+        FsckReport report;
+        try (FileBlockDevice device = open(err)) {
+            if (device == null) {
+                return FsckExit.OPERATIONAL_ERROR;
+            }
+            report = Fsck.run(device, new FsckOptions(mode.repair, yes || !mode.repair, verbose,
+                    false), line -> {
+                        err.println("fsck: " + line);
+                        err.flush();
+                    });
+        }
+        out.println(report.summary(image.toString(), (System.nanoTime() - start) / 1e9));
+        out.flush();
+        return report.exitCode();
+    }
+
+    /** The image opened for the mode, or null after printing why it cannot be. */
+    private FileBlockDevice open(PrintWriter err) throws IOException {
+        int blockSize;
+        try (FileBlockDevice probe = ImageFiles.openReadOnly(image)) {
+            blockSize = SuperblockIo.read(probe).superblock().geometry().blockSizeBytes();
+        } catch (KeelException | DeviceOpenException e) {
+            err.printf("fsck: %s%n", e.getMessage());
+            err.flush();
+            return null;
+        }
+        if (!mode.repair && ImageFiles.isWriteLocked(image)) {
+            err.printf("fsck: %s: warning: the image is open for writing (mounted?); checking"
+                    + " a moment's state, which may show damage that is not there%n", image);
+            err.flush();
+        }
+        try {
+            return FileBlockDevice.open(image, blockSize, !mode.repair);
+        } catch (DeviceOpenException e) {
+            err.printf("fsck: %s%n", e.getMessage());
+            err.flush();
+            return null;
+        }
+    }
+}

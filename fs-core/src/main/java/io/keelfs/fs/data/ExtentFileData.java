@@ -1,0 +1,286 @@
+package io.keelfs.fs.data;
+
+import io.keelfs.alloc.BucketAllocator;
+import io.keelfs.block.BlockDevice;
+import io.keelfs.engine.Engine;
+import io.keelfs.error.DeviceIoException;
+import io.keelfs.error.KeelException;
+import io.keelfs.format.Crc32c;
+import io.keelfs.format.Geometry;
+import io.keelfs.txn.Transaction;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@link FileData} over extents: copy-on-write writes through write points into USER buckets
+ * of a {@link BucketAllocator}, checksummed reads that recheck bucket generations, punch, and
+ * copying GC ({@link CopyGc}) when free buckets run low.
+ *
+ * <p>Entry points: {@link #open}, the {@link FileData} methods, {@link #copyGc()},
+ * {@link #writeBytesMax()}, {@link #close}.
+ *
+ * <p>Per-transaction bound: a transaction must fit one journal entry, which holds at most a
+ * journal bucket. {@link #extentsPerTransaction} allows about 200 bytes of journal per extent
+ * touched (deleting an extent and its backpointer, ~50 bytes, the alloc record and its
+ * freespace/need_discard key, ~100 bytes, pieces left by a cut) in a quarter of a journal
+ * bucket, leaving the rest to the caller's own updates: 81 extents for 64 KiB buckets, the
+ * {@link #EXTENTS_PER_TRANSACTION_MAX} cap for 1 MiB buckets. Writes are bounded so that the
+ * extents one write can overwrite stay within it (one per block at worst).
+ *
+ * <p>Thread-safety: safe for many threads; callers serialise writes, truncates and punches of
+ * one inode (see {@link FileData}).
+ */
+public final class ExtentFileData implements FileData {
+    /** Most extents removed or cut by one punch transaction. */
+    static final int EXTENTS_PER_TRANSACTION_MAX = 1000;
+    static final int EXTENTS_PER_TRANSACTION_MIN = 16;
+    /** Journal bytes assumed per extent touched; see the class comment. */
+    static final int JOURNAL_BYTES_PER_EXTENT = 200;
+    /** Largest write: a FUSE max_write of 1 MiB. */
+    static final long WRITE_BYTES_MAX = 1 << 20;
+    /** Largest file offset: leaves headroom below 2^63 for end offsets of any block size. */
+    public static final long FILE_BYTES_MAX = 1L << 60;
+
+    private final Engine engine;
+    private final BlockDevice device;
+    private final int blockSizeBytes;
+    private final long bucketSizeBytes;
+    private final int extentsPerTransaction;
+    private final long writeBytesMax;
+    private final DataSpace space;
+    private final ExtentUpdates updates;
+    private final ExtentReader reader;
+    private final WritePoint[] writePoints;
+    private final CopyGc copyGc;
+
+    private ExtentFileData(Engine engine, BlockDevice device, DataSpace space,
+            FileDataOptions options) {
+        Geometry g = engine.superblock().geometry();
+        this.engine = engine;
+        this.device = device;
+        this.blockSizeBytes = g.blockSizeBytes();
+        this.bucketSizeBytes = g.bucketSizeBytes();
+        this.extentsPerTransaction = extentsPerTransaction(g.bucketSizeBytes());
+        this.writeBytesMax = Math.min(WRITE_BYTES_MAX,
+                (long) (extentsPerTransaction / 2 - 2) * blockSizeBytes);
+        this.space = space;
+        this.updates = new ExtentUpdates(space, blockSizeBytes);
+        this.reader = new ExtentReader(engine, device, updates, bucketSizeBytes, options.hooks());
+        this.writePoints = new WritePoint[options.writePoints()];
+        for (int i = 0; i < writePoints.length; i++) {
+            writePoints[i] = new WritePoint(space, false);
+        }
+        this.copyGc = new CopyGc(engine, device, space, updates, reader,
+                new WritePoint(space, true), Math.max(1, extentsPerTransaction / 4),
+                options.copyGcLiveFractionMax());
+        space.setReclaim(() -> copyGc.collect(true));
+    }
+
+    /**
+     * File data in buckets {@code [firstBucket, endBucket)} of {@code allocator} (opened over
+     * the same range) on the engine's {@code device}.
+     */
+    public static ExtentFileData open(Engine engine, BlockDevice device,
+            BucketAllocator allocator, long firstBucket, long endBucket,
+            FileDataOptions options) throws KeelException {
+        Geometry g = engine.superblock().geometry();
+        DataSpace space = DataSpace.open(engine, allocator, firstBucket, endBucket,
+                g.bucketSizeBytes(), options);
+        return new ExtentFileData(engine, device, space, options);
+    }
+
+    static int extentsPerTransaction(long journalBucketBytes) {
+        long n = journalBucketBytes / 4 / JOURNAL_BYTES_PER_EXTENT;
+        return (int) Math.max(EXTENTS_PER_TRANSACTION_MIN,
+                Math.min(EXTENTS_PER_TRANSACTION_MAX, n));
+    }
+
+    @Override
+    public long writeBytesMax() {
+        return writeBytesMax;
+    }
+
+    @Override
+    public PreparedWrite prepare(long ino, long offsetBytes, ByteBuffer src, long fileSizeBytes)
+            throws KeelException {
+        long length = src.remaining();
+        if (length <= 0 || length > writeBytesMax || offsetBytes < 0
+                || offsetBytes + length > FILE_BYTES_MAX) {
+            throw new IllegalArgumentException(String.format("write of %d bytes at %d to inode"
+                    + " %d: length must be in [1, %d], the range inside [0, %d)", length,
+                    offsetBytes, ino, writeBytesMax, FILE_BYTES_MAX));
+        }
+        long start = Math.floorDiv(offsetBytes, blockSizeBytes) * blockSizeBytes;
+        long end = -Math.floorDiv(-(offsetBytes + length), blockSizeBytes) * blockSizeBytes;
+        ByteBuffer buf = ByteBuffer.allocate((int) (end - start));
+        // Read-modify-write of partial edge blocks: the rest of each comes from the file.
+        if (offsetBytes != start) {
+            reader.read(ino, start, buf.slice(0, blockSizeBytes), fileSizeBytes);
+        }
+        long lastBlock = end - blockSizeBytes;
+        if (offsetBytes + length != end && (lastBlock != start || offsetBytes == start)) {
+            reader.read(ino, lastBlock, buf.slice((int) (lastBlock - start), blockSizeBytes),
+                    fileSizeBytes);
+        }
+        buf.put((int) (offsetBytes - start), src, src.position(), (int) length);
+        src.position(src.limit());
+        int[] crcs = new int[(int) ((end - start) / blockSizeBytes)];
+        for (int i = 0; i < crcs.length; i++) {
+            crcs[i] = Crc32c.ofRange(buf, i * blockSizeBytes, (i + 1) * blockSizeBytes);
+        }
+        List<Reservation> reservations = writePoint(ino).reserve(end - start, false);
+        try {
+            writeOut(buf, reservations);
+        } catch (DeviceIoException | RuntimeException e) {
+            space.giveBack(reservations);
+            throw e;
+        }
+        return new PreparedData(ino, offsetBytes, length, start, end - start, crcs,
+                reservations);
+    }
+
+    private WritePoint writePoint(long ino) {
+        return writePoints[Math.floorMod(Long.hashCode(ino * 0x9E3779B97F4A7C15L),
+                writePoints.length)];
+    }
+
+    /** One device write per reservation, i.e. per bucket touched. */
+    private void writeOut(ByteBuffer buf, List<Reservation> reservations)
+            throws DeviceIoException {
+        int at = 0;
+        for (Reservation r : reservations) {
+            long deviceOffset = r.bucket().bucket() * bucketSizeBytes + r.offsetInBucketBytes();
+            try {
+                device.write(deviceOffset, buf.slice(at, (int) r.lengthBytes()), false);
+            } catch (IOException e) {
+                throw new DeviceIoException("writing file data to " + r.bucket()
+                        + " at device offset " + deviceOffset, e);
+            }
+            at += (int) r.lengthBytes();
+        }
+    }
+
+    @Override
+    public long commit(Transaction txn, PreparedWrite write) throws KeelException {
+        PreparedData p = (PreparedData) write;
+        if (p.isFinished()) {
+            throw new IllegalStateException("commit of a finished write to inode " + p.ino);
+        }
+        PunchResult removed = updates.remove(txn, p.ino, p.alignedStartBytes,
+                p.alignedStartBytes + p.alignedLengthBytes, Integer.MAX_VALUE);
+        long fileAt = p.alignedStartBytes;
+        int block = 0;
+        for (Reservation r : p.reservations) {
+            long inBucket = r.offsetInBucketBytes();
+            for (long left = r.lengthBytes(); left > 0; ) {
+                int blocks = (int) Math.min(left / blockSizeBytes, Extent.EXTENT_BLOCKS_MAX);
+                Extent e = new Extent(p.ino, fileAt, r.bucket().bucket(), inBucket,
+                        r.bucket().generation(), blockSizeBytes,
+                        Arrays.copyOfRange(p.crcs, block, block + blocks));
+                updates.insert(txn, e, r.bucket());
+                long bytes = (long) blocks * blockSizeBytes;
+                fileAt += bytes;
+                inBucket += bytes;
+                left -= bytes;
+                block += blocks;
+            }
+        }
+        return p.alignedLengthBytes + removed.usedDeltaBytes();
+    }
+
+    @Override
+    public void finish(PreparedWrite write) {
+        PreparedData p = (PreparedData) write;
+        if (!p.markFinished()) {
+            throw new IllegalStateException("finish called twice for a write to inode "
+                    + p.ino);
+        }
+        space.giveBack(p.reservations);
+    }
+
+    @Override
+    public int read(long ino, long offsetBytes, ByteBuffer dst, long fileSizeBytes)
+            throws KeelException {
+        return reader.read(ino, offsetBytes, dst, fileSizeBytes);
+    }
+
+    /**
+     * Removes the whole blocks inside {@code [startBytes, endBytes)} (partial edge blocks are
+     * the caller's, see {@link FileData#punch}), at most {@link #extentsPerTransaction} extents
+     * per call.
+     */
+    @Override
+    public PunchResult punch(Transaction txn, long ino, long startBytes, long endBytes)
+            throws KeelException {
+        if (startBytes < 0 || endBytes < startBytes) {
+            throw new IllegalArgumentException("punch [" + startBytes + ", " + endBytes
+                    + ") of inode " + ino);
+        }
+        long from = -Math.floorDiv(-(Math.min(startBytes, FILE_BYTES_MAX)), blockSizeBytes)
+                * blockSizeBytes;
+        long to = Math.floorDiv(Math.min(endBytes, FILE_BYTES_MAX), blockSizeBytes)
+                * blockSizeBytes;
+        if (from >= to) {
+            return new PunchResult(endBytes, 0);
+        }
+        PunchResult r = updates.remove(txn, ino, from, to, extentsPerTransaction);
+        return r.doneUpToBytes() == to ? new PunchResult(endBytes, r.usedDeltaBytes()) : r;
+    }
+
+    @Override
+    public void flushData() throws KeelException {
+        try {
+            device.flush();
+        } catch (IOException e) {
+            throw new DeviceIoException("flushing file data on " + device.describe(), e);
+        }
+    }
+
+    @Override
+    public long usedBytes() {
+        return space.liveBytes();
+    }
+
+    @Override
+    public long freeBytes() {
+        return space.freeBytesForFiles();
+    }
+
+    /** Runs one on-demand copygc pass; returns the buckets it emptied. */
+    public long copyGc() throws KeelException {
+        return copyGc.collect(false);
+    }
+
+    /** Reads that found a pointer stale after reading the device and looked up again. */
+    public long staleReadRetries() {
+        return reader.staleRetries.get();
+    }
+
+    /** Counters for logs and tests: copygc work, stale-read retries, space. */
+    public String statsText() {
+        return String.format("copygc emptied %d buckets, moved %d extents (%d bad checksums);"
+                + " %d stale read retries; %d bytes live, %d free buckets",
+                copyGc.bucketsEmptied.get(), copyGc.extentsMoved.get(),
+                copyGc.checksumErrors.get(), reader.staleRetries.get(), space.liveBytes(),
+                space.freeBuckets());
+    }
+
+    boolean isOpenForTest(long bucket) {
+        return space.isOpen(bucket);
+    }
+
+    int extentsPerTransaction() {
+        return extentsPerTransaction;
+    }
+
+    /** Retires every write point's bucket (released once no prepared write pins it). */
+    @Override
+    public void close() {
+        for (WritePoint wp : writePoints) {
+            wp.close();
+        }
+        copyGc.close();
+    }
+}

@@ -1,0 +1,183 @@
+package io.keelfs.fs.data;
+
+import io.keelfs.alloc.AllocRecord;
+import io.keelfs.alloc.AllocUpdates;
+import io.keelfs.alloc.DataType;
+import io.keelfs.block.BlockDevice;
+import io.keelfs.engine.Engine;
+import io.keelfs.error.ChecksumException;
+import io.keelfs.error.DeviceIoException;
+import io.keelfs.error.InconsistentException;
+import io.keelfs.error.KeelException;
+import io.keelfs.format.Crc32c;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+
+/**
+ * The read path: looks extents up under a read transaction, reads the device outside the
+ * engine lock, then rechecks that each pointer's generation is still its bucket's (bcachefs
+ * {@code ptr_stale} after the read): a bucket freed and reused between the lookup and the read
+ * holds someone else's data, and the read is retried from a fresh lookup. Data that survives
+ * that check is verified block by block against the extent's CRC32C.
+ *
+ * <p>Entry points: {@link #read}, {@link #readExtentBlocks} (shared with copygc).
+ *
+ * <p>Thread-safety: safe for many threads.
+ */
+final class ExtentReader {
+    private static final Logger LOG = Logger.getLogger(ExtentReader.class.getName());
+    /** Lookups of one range before giving up on pointers that keep going stale. */
+    static final int STALE_RETRIES_MAX = 16;
+    /** Extents one lookup returns (each read needs at most one extent's worth of buffer). */
+    static final int EXTENTS_PER_LOOKUP_MAX = 64;
+
+    private final Engine engine;
+    private final BlockDevice device;
+    private final ExtentUpdates extents;
+    private final long bucketSizeBytes;
+    private final FileDataHooks hooks;
+    final AtomicLong staleRetries = new AtomicLong();
+
+    ExtentReader(Engine engine, BlockDevice device, ExtentUpdates extents,
+            long bucketSizeBytes, FileDataHooks hooks) {
+        this.engine = engine;
+        this.device = device;
+        this.extents = extents;
+        this.bucketSizeBytes = bucketSizeBytes;
+        this.hooks = hooks;
+    }
+
+    /** Reads into {@code dst} up to the file size; holes read as zeros. Returns bytes read. */
+    int read(long ino, long offsetBytes, ByteBuffer dst, long fileSizeBytes)
+            throws KeelException {
+        if (offsetBytes < 0) {
+            throw new IllegalArgumentException("read at negative offset " + offsetBytes);
+        }
+        int n = (int) Math.max(0, Math.min(dst.remaining(), fileSizeBytes - offsetBytes));
+        ByteBuffer out = dst.slice(dst.position(), n);
+        out.put(0, new byte[n]);
+        long end = offsetBytes + n;
+        for (long at = offsetBytes; at < end; ) {
+            at = readBatch(ino, at, end, out, offsetBytes);
+        }
+        dst.position(dst.position() + n);
+        return n;
+    }
+
+    /** One lookup's worth of [at, end): retried while pointers go stale. Returns how far. */
+    private long readBatch(long ino, long at, long end, ByteBuffer out, long outStartBytes)
+            throws KeelException {
+        for (int attempt = 1; ; attempt++) {
+            ExtentUpdates.Found found = engine.read(txn -> {
+                ExtentUpdates.Found f = extents.lookup(txn, ino, at, end,
+                        EXTENTS_PER_LOOKUP_MAX);
+                for (Extent e : f.extents()) {
+                    // In one snapshot a live extent's bucket must be USER at its generation.
+                    if (!current(AllocUpdates.get(txn, e.bucket()), e)) {
+                        throw new InconsistentException("live " + e + " points at a bucket of "
+                                + "another generation or type; run keelfs fsck");
+                    }
+                }
+                return f;
+            });
+            hooks.afterExtentLookup(ino, at);
+            ByteBuffer[] data = new ByteBuffer[found.extents().size()];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = readExtentBlocks(found.extents().get(i), at, found.coveredUpToBytes());
+            }
+            // Recheck after the read: a stale pointer means the bytes may be another file's.
+            if (anyStale(found.extents())) {
+                staleRetries.incrementAndGet();
+                if (attempt >= STALE_RETRIES_MAX) {
+                    throw new InconsistentException(String.format("reading inode %d at %d: "
+                            + "extents went stale %d times in a row", ino, at, attempt));
+                }
+                continue;
+            }
+            for (int i = 0; i < data.length; i++) {
+                Extent e = found.extents().get(i);
+                long from = blockFloor(Math.max(at, e.startBytes()), e);
+                verify(e, from, data[i]);
+                copyOut(data[i], from, at, found.coveredUpToBytes(), out, outStartBytes);
+            }
+            return found.coveredUpToBytes();
+        }
+    }
+
+    private static boolean current(AllocRecord r, Extent e) {
+        return r != null && r.dataType() == DataType.USER && r.generation() == e.generation();
+    }
+
+    private boolean anyStale(List<Extent> list) throws KeelException {
+        if (list.isEmpty()) {
+            return false;
+        }
+        return engine.read(txn -> {
+            for (Extent e : list) {
+                if (!current(AllocUpdates.get(txn, e.bucket()), e)) {
+                    return true;
+                }
+            }
+            return false;
+        });
+    }
+
+    private static long blockFloor(long fileOffsetBytes, Extent e) {
+        return fileOffsetBytes - Math.floorMod(fileOffsetBytes - e.startBytes(),
+                (long) e.blockSizeBytes());
+    }
+
+    /** The whole blocks of {@code e} that overlap file bytes {@code [from, to)}. */
+    ByteBuffer readExtentBlocks(Extent e, long from, long to) throws DeviceIoException {
+        long first = blockFloor(Math.max(from, e.startBytes()), e);
+        long last = Math.min(e.endBytes(), blockFloor(Math.min(to, e.endBytes()) - 1, e)
+                + e.blockSizeBytes());
+        ByteBuffer buf = ByteBuffer.allocate((int) (last - first));
+        long deviceOffset = e.bucket() * bucketSizeBytes + e.offsetInBucketBytes()
+                + (first - e.startBytes());
+        try {
+            device.read(deviceOffset, buf);
+        } catch (IOException ex) {
+            throw new DeviceIoException(String.format("reading %s at device offset %d", e,
+                    deviceOffset), ex);
+        }
+        buf.flip();
+        return buf;
+    }
+
+    /**
+     * Checks each block of {@code data} (file offset {@code from}) against the extent's CRC;
+     * a mismatch is logged and returned as EIO naming inode, file offset and device offset.
+     */
+    void verify(Extent e, long from, ByteBuffer data) throws ChecksumException {
+        int bs = e.blockSizeBytes();
+        for (int at = 0; at < data.limit(); at += bs) {
+            long fileOffset = from + at;
+            int block = (int) ((fileOffset - e.startBytes()) / bs);
+            int actual = Crc32c.ofRange(data, at, at + bs);
+            if (actual != e.crcs()[block]) {
+                long deviceOffset = e.bucket() * bucketSizeBytes + e.offsetInBucketBytes()
+                        + (fileOffset - e.startBytes());
+                ChecksumException ex = new ChecksumException(String.format(
+                        "data of inode %d at file offset %d (bucket %d +%d gen %d)", e.ino(),
+                        fileOffset, e.bucket(), e.offsetInBucketBytes(), e.generation()),
+                        deviceOffset, e.crcs()[block], actual);
+                LOG.warning(ex.getMessage());
+                throw ex;
+            }
+        }
+    }
+
+    private static void copyOut(ByteBuffer data, long dataFileOffset, long from, long to,
+            ByteBuffer out, long outStartBytes) {
+        long start = Math.max(from, dataFileOffset);
+        long stop = Math.min(to, dataFileOffset + data.limit());
+        if (start < stop) {
+            out.put((int) (start - outStartBytes), data, (int) (start - dataFileOffset),
+                    (int) (stop - start));
+        }
+    }
+}
