@@ -101,8 +101,26 @@ final class FileIo {
         Inode apply(Transaction txn, Inode inode);
     }
 
-    /** Prepares, commits with {@code change} applied to the inode, finishes. Lock held. */
+    /**
+     * Writes {@code src} in pieces of at most {@link FileData#writeBytesMax} (each commit must
+     * fit one journal entry): per piece prepare, one transaction that commits the extents with
+     * {@code change} applied to the inode, finish. A crash between pieces leaves a prefix
+     * written, as a crash during write(2) may. Lock held.
+     */
     private void writeLocked(long ino, long offset, ByteBuffer src, InodeChange change)
+            throws KeelException {
+        long pieceMax = fs.data.writeBytesMax();
+        long at = offset;
+        while (src.hasRemaining()) {
+            ByteBuffer piece = src.slice();
+            piece.limit((int) Math.min(piece.remaining(), pieceMax));
+            src.position(src.position() + piece.remaining());
+            writePiece(ino, at, piece, change);
+            at += piece.limit();
+        }
+    }
+
+    private void writePiece(long ino, long offset, ByteBuffer src, InodeChange change)
             throws KeelException {
         long size = fs.engine.read(txn -> fs.inodes.get(txn, ino, "write").sizeBytes());
         FileData.PreparedWrite pw = fs.data.prepare(ino, offset, src, size);

@@ -23,7 +23,7 @@ import java.util.List;
  *
  * <p>Entry points: {@link #format} (the root inode on a fresh engine), {@link #open} (loads the
  * inode counter, frees orphans a crash left), then the {@link Filesystem} calls. The filesystem
- * owns the engine it was opened on: {@link #close} syncs and closes it.
+ * owns the engine and file data it was opened on: {@link #close} syncs and closes both.
  *
  * <p>Parts: {@link PathWalk} resolves paths; {@link Namespace} and {@link Renames} change
  * names; {@link Attrs} attributes and xattrs; {@link FileIo} contents; {@link Handles} open
@@ -404,7 +404,7 @@ public final class KeelFilesystem implements Filesystem {
         io.fsync(ROOT_INO);
     }
 
-    /** Syncs, then closes the engine (checkpoint, clean superblock). */
+    /** Syncs, closes the file data, then the engine (checkpoint, clean superblock). */
     @Override
     public void close() throws KeelException {
         try {
@@ -412,7 +412,11 @@ public final class KeelFilesystem implements Filesystem {
                 sync();
             }
         } finally {
-            fs.engine.close();
+            try {
+                fs.data.close();
+            } finally {
+                fs.engine.close();
+            }
         }
     }
 

@@ -168,6 +168,16 @@ final class MemoryFileData implements FileData {
     @Override
     public void flushData() {}
 
+    /** Small, so writes of a few blocks are split as with the real extents. */
+    @Override
+    public long writeBytesMax() {
+        return 4 * BLOCK;
+    }
+
+    /** Contents outlive mounts: nothing to close. */
+    @Override
+    public void close() {}
+
     @Override
     public synchronized long usedBytes() {
         return usedBytes;
