@@ -25,13 +25,16 @@ import net.jqwik.api.constraints.LongRange;
 /**
  * fsx-style model test: random create/write/truncate/punch/zero-range/read/fsync, rename in
  * all three flavours, link, unlink (also of open files), mkdir, rmdir, symlink, xattr
- * operations and remounts (clean, and dropping open handles), run against KeelFilesystem and
+ * operations and remounts (clean, or a crash right after sync; open handles released or
+ * dropped), run against KeelFilesystem and
  * a tiny in-memory model of the namespace and contents. Every call's outcome (success or the
  * exact errno) must match the model's; the whole tree (names, types, link counts, sizes,
  * contents byte for byte, symlink targets, xattrs, hard-link identity) is compared every
  * {@link #FULL_CHECK_EVERY} operations, after every remount and at the end.
  *
- * <p>Not covered: crashes (the MemoryFileData double does not model lost data), permissions,
+ * <p>Runs over the MemoryFileData test double (fast) and over the real extents
+ * ({@link FsFixture#real}). Not covered: crashes that lose unsynced work (recovery-tests owns
+ * those), permissions,
  * timestamps (their own tests), "." and ".." in paths, EMLINK. Names come from a small pool,
  * so collisions of names (EEXIST, ENOTEMPTY, overwrites) are frequent. Action weights are drawn
  * per try (swarm testing); the seed is in every failure message and replays with
@@ -75,6 +78,17 @@ class KeelFilesystemModelTest {
     @Property(tries = 10)
     void filesystemMatchesModel(@ForAll @LongRange(min = 0, max = Long.MAX_VALUE / 2) long seed)
             throws Exception {
+        run(seed, false, OPS_PER_TRY);
+    }
+
+    /** The same over the real extents, allocator and device (fewer operations: slower). */
+    @Property(tries = 3)
+    void filesystemOnExtentsMatchesModel(
+            @ForAll @LongRange(min = 0, max = Long.MAX_VALUE / 2) long seed) throws Exception {
+        run(seed, true, OPS_PER_TRY / 2);
+    }
+
+    private void run(long seed, boolean real, int ops) throws Exception {
         random = new Random(seed);
         int[] weights = new int[ACTIONS];
         for (int i = 0; i < ACTIONS; i++) {
@@ -83,9 +97,9 @@ class KeelFilesystemModelTest {
         weights[ACTIONS - 1] = 1; // remounts stay rare
         root = new Node(FileMode.S_IFDIR);
         open.clear();
-        f = FsFixture.create();
+        f = real ? FsFixture.real(FsOptions.defaults()) : FsFixture.create();
         try {
-            for (int op = 0; op < OPS_PER_TRY; op++) {
+            for (int op = 0; op < ops; op++) {
                 where = "seed " + seed + " op " + op;
                 step(pick(weights));
                 if (op % FULL_CHECK_EVERY == FULL_CHECK_EVERY - 1) {
@@ -567,7 +581,11 @@ class KeelFilesystemModelTest {
         }
         // Handles not released die with the mount; their unlinked inodes go at mount.
         open.clear();
-        f.remount();
+        if (random.nextBoolean()) {
+            f.remount();
+        } else {
+            f.crashAndRemount(); // after a sync: everything is durable, the model stays exact
+        }
         checkTree();
         assertEquals(0, f.fs.orphanCount(), where);
     }

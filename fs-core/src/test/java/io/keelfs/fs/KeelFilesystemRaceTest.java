@@ -44,8 +44,21 @@ class KeelFilesystemRaceTest {
 
     @Test
     void concurrentNamespaceStaysConsistent() throws Exception {
-        long seed = System.nanoTime();
         try (FsFixture f = FsFixture.create()) {
+            run(f);
+        }
+    }
+
+    @Test
+    void concurrentNamespaceOnExtentsStaysConsistent() throws Exception {
+        try (FsFixture f = FsFixture.real(FsOptions.defaults())) {
+            run(f);
+        }
+    }
+
+    private static void run(FsFixture f) throws Exception {
+        long seed = System.nanoTime();
+        {
             for (String d : DIRS) {
                 f.fs.mkdir(d, 0755, FsFixture.USER);
             }
