@@ -51,7 +51,7 @@ final class FileIo {
             n = fs.data.read(ino, offsetBytes, dst, inode.sizeBytes());
         }
         long now = fs.nowNs();
-        if (needsAtime(inode, now)) {
+        if (needsAtime(inode, now) && !fs.engine.isReadOnly()) {
             fs.engine.update(txn -> {
                 Inode cur = fs.inodes.getOrNull(txn, ino);
                 if (cur != null && needsAtime(cur, now)) {

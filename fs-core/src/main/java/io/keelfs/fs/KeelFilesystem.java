@@ -425,6 +425,11 @@ public final class KeelFilesystem implements Filesystem {
         return orphans.count();
     }
 
+    /** The shared parts (tests that set up states calls cannot reach cheaply). */
+    FsState state() {
+        return fs;
+    }
+
     /** Open handles (tests). */
     int handleCount() {
         return fs.handles.size();
