@@ -3,6 +3,7 @@ package io.keelfs.fs;
 import io.keelfs.engine.Durability;
 import io.keelfs.error.Errno;
 import io.keelfs.error.FsException;
+import io.keelfs.error.InconsistentException;
 import io.keelfs.error.KeelException;
 import io.keelfs.fs.PathWalk.Dots;
 import io.keelfs.fs.PathWalk.Resolved;
@@ -181,6 +182,7 @@ final class Namespace {
      * the orphans btree), else 0.
      */
     private long removeName(Transaction txn, Resolved r, Inode child) throws KeelException {
+        checkLinked(child, r.path());
         long now = fs.nowNs();
         fs.dirents.remove(txn, r.dirent());
         Inode parent = fs.inodes.get(txn, r.parentIno(), r.path()).modified(now);
@@ -195,6 +197,17 @@ final class Namespace {
             return child.ino();
         }
         return 0;
+    }
+
+    /**
+     * A dirent names {@code inode}, so its nlink must be at least 1: otherwise the metadata is
+     * inconsistent (tier 2): refuse with a typed error naming the inode, never underflow.
+     */
+    static void checkLinked(Inode inode, String path) throws InconsistentException {
+        if (inode.nlink() <= 0) {
+            throw new InconsistentException(path + ": inode " + inode.ino() + " is named by a"
+                    + " dirent but has nlink " + inode.nlink() + "; run keelfs fsck");
+        }
     }
 
     /** After a commit that dropped an inode's last link: free it unless it is open. */

@@ -122,6 +122,7 @@ final class Renames {
         long freed = 0;
         if (victim != null) {
             Inode v = set.get(victim.ino(), b.path());
+            Namespace.checkLinked(v, b.path());
             long nlink = v.isDirectory() ? 0 : v.nlink() - 1;
             if (v.isDirectory()) {
                 addLinks(set, b.parentIno(), -1, b.path());
