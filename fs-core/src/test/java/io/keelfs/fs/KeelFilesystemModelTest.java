@@ -595,6 +595,7 @@ class KeelFilesystemModelTest {
         Map<Node, Long> inos = new IdentityHashMap<>();
         Map<Long, Node> nodes = new HashMap<>();
         checkDir("/", root, inos, nodes);
+        assertEquals(List.of(), NamespaceVerifier.verify(f.fs.state().engine), where);
         if (open.isEmpty()) {
             long files = KeelFilesystem.FILES_MAX - f.fs.statfs().filesFree();
             assertEquals(inos.size() + 1, files, where + ": inode count");

@@ -143,6 +143,19 @@ class KeelFilesystemNamespaceTest {
     }
 
     @Test
+    void verifierFindsWrongLinkCounts() throws Exception {
+        fs.mkdir("/d", 0755, USER);
+        fs.mknod("/d/f", FileMode.S_IFREG | 0644, 0, USER);
+        fs.link("/d/f", "/g");
+        assertEquals(List.of(), NamespaceVerifier.verify(f.fs.state().engine));
+        setNlink("/g", 1);
+        setNlink("/d", 3);
+        List<String> problems = NamespaceVerifier.verify(f.fs.state().engine);
+        assertEquals(2, problems.size(), problems.toString());
+        assertTrue(problems.get(0).contains("nlink"), problems.toString());
+    }
+
+    @Test
     void linkCountMaxIsEmlink() throws Exception {
         fs.mknod("/f", FileMode.S_IFREG | 0644, 0, USER);
         fs.link("/f", "/f2");

@@ -153,6 +153,7 @@ class KeelFilesystemRaceTest {
         assertEquals(stats.size() + 1, files, "seed " + seed + ": inode count");
         assertEquals(0, f.fs.orphanCount(), "seed " + seed);
         assertEquals(0, f.fs.handleCount(), "seed " + seed);
+        assertEquals(List.of(), NamespaceVerifier.verify(f.fs.state().engine), "seed " + seed);
     }
 
     private static void walk(Filesystem fs, String path, long ino, Map<Long, Integer> namesOf,
