@@ -96,6 +96,16 @@ final class FsFixture implements AutoCloseable {
         fs = KeelFilesystem.open(engine, openData(engine, snap), options);
     }
 
+    /**
+     * Mounts a copy of the device as it is now, as if the process had died at this instant
+     * (what the journal writer has not written yet is lost); the caller closes it.
+     */
+    KeelFilesystem mountCrashCopy() throws KeelException {
+        MemoryBlockDevice snap = device.snapshot();
+        Engine engine = Engine.open(snap, engineOptions());
+        return KeelFilesystem.open(engine, openData(engine, snap), options);
+    }
+
     long createFile(String path, String contents) throws KeelException {
         long h = fs.create(path, 0644, OpenFlags.O_RDWR, USER);
         fs.write(h, 0, ByteBuffer.wrap(contents.getBytes(StandardCharsets.UTF_8)));
