@@ -535,6 +535,11 @@ public final class Engine implements AutoCloseable {
         return stats;
     }
 
+    /** The largest key (header and value) btree {@code id} accepts, in bytes. */
+    public int keyBytesMax(BtreeId id) {
+        return trees.tree(id).keyBytesMax();
+    }
+
     /** Test access to a btree under the cache (e.g. to corrupt it); not for production code. */
     Btree btreeForTest(BtreeId id) {
         return trees.tree(id);

@@ -6,7 +6,8 @@ package io.keelfs.error;
  */
 public abstract sealed class CorruptException extends KeelException
         permits ChecksumException, TopologyException, JournalCorruptException,
-                SuperblockCorruptException {
+                SuperblockCorruptException,
+                KeyCorruptException {
     private final long offsetBytes;
 
     protected CorruptException(String message, long offsetBytes) {

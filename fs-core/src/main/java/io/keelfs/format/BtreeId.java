@@ -13,6 +13,11 @@ public enum BtreeId {
     FREESPACE(5, false),
     NEED_DISCARD(6, false),
     BACKPOINTERS(7, false),
+    /**
+     * Inodes that need work at the next mount: unlinked while open (delete them), or cut by a
+     * truncate that had not finished punching (punch past i_size). Key (ino, 0, 0).
+     */
+    ORPHANS(8, false),
     /** Free-form trees for engine tests and benchmarks. */
     TEST0(14, false),
     TEST1(15, true);

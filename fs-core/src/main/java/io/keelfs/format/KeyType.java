@@ -9,6 +9,14 @@ public final class KeyType {
     public static final int INODE = 8;
     public static final int DIRENT = 10;
     public static final int XATTR = 11;
+    /** A removed dirent or xattr inside a probe chain of hashed names (keeps the chain whole). */
+    public static final int HASH_WHITEOUT = 12;
+    /** A symlink's target, in the xattrs btree at (ino, 0, 0). */
+    public static final int SYMLINK = 13;
+    /** Filesystem-wide counters (inode count), in the inodes btree at (0, 0, 0). */
+    public static final int FS_COUNTERS = 14;
+    /** An entry of the orphans btree. */
+    public static final int ORPHAN = 15;
     public static final int EXTENT = 6;
     public static final int ALLOC = 27;
     public static final int SET = 25;
