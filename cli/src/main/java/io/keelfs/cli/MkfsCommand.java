@@ -4,6 +4,7 @@ import io.keelfs.block.FileBlockDevice;
 import io.keelfs.engine.Engine;
 import io.keelfs.engine.EngineOptions;
 import io.keelfs.engine.Mkfs;
+import io.keelfs.fs.KeelImage;
 import io.keelfs.error.KeelException;
 import io.keelfs.format.Geometry;
 import io.keelfs.format.Superblock;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Spec;
  * <p>Steps: check the options (usage errors, exit 2); look at IMAGE and refuse, without
  * {@code --force}, a file holding anything (exit 1); work out the geometry, so an image too
  * small fails before any file is made or resized; create or resize the file; format
- * ({@link Mkfs#format}); open the result read-only with the engine to check it. A file mkfs
+ * ({@link KeelImage#format}: engine, alloc records, root directory); open the result
+ * read-only with the engine to check it. A file mkfs
  * created itself is removed again when any later step fails; a file that existed is never
  * removed.
  *
@@ -194,7 +196,7 @@ final class MkfsCommand implements Callable<Integer> {
                 : FileBlockDevice.open(image, blockSize, false)) {
             FormatProgress progress = new FormatProgress(out, System.console() != null,
                     options.bucketSizeBytes());
-            sb = Mkfs.format(device, options, progress);
+            sb = KeelImage.format(device, options, progress);
         } catch (IOException | KeelException e) {
             throw new CommandFailure(image + ": formatting failed: " + e.getMessage(), e);
         }

@@ -226,8 +226,9 @@ class MkfsCommandTest {
         assertEquals(0, mkfsSmall(image, "--size", "4M").exitCode());
         EngineOptions options = EngineOptions.defaults().withCheckpointIntervalMs(0);
         try (FileBlockDevice device = FileBlockDevice.open(image, 4096, false);
-                Engine engine = Engine.open(device, options)) {
-            engine.update(txn -> {
+                io.keelfs.alloc.ManagedEngine managed =
+                        io.keelfs.alloc.ManagedEngine.open(device, options)) {
+            managed.engine().update(txn -> {
                 for (int i = 0; i < 10; i++) {
                     txn.put(BtreeId.TEST0, key(i));
                 }

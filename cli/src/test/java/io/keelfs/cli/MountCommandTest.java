@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keelfs.block.FileBlockDevice;
 import io.keelfs.cli.KeelfsCommandTest.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code keelfs mount} and {@code keelfs install} through picocli: every refusal is one line
  * on stderr with exit 1 (usage errors exit 2), in the foreground and through the background
  * daemon, and nothing is left mounted. The mount itself (with a fake filesystem) is covered
- * by fuse-mount's FuseMountTest and FuseDaemonTest; this build has no Filesystem wired, so a
- * real image ends in "filesystem not available in this build".
+ * by fuse-mount's FuseMountTest and FuseDaemonTest; here, an image some other device holds
+ * for writing is refused with the lock's one line.
  */
 class MountCommandTest {
     @TempDir
@@ -85,26 +86,32 @@ class MountCommandTest {
     }
 
     @Test
-    void unwiredFilesystemFailsClearlyInTheForeground() throws Exception {
+    void imageAlreadyOpenForWritingIsRefusedInTheForeground() throws Exception {
         Path image = mkfs();
         Path mnt = Files.createDirectory(tmp.resolve("mnt"));
-        Run run = KeelfsCommandTest.run("mount", image.toString(), mnt.toString(), "-f");
-        assertEquals(1, run.exitCode());
-        assertTrue(oneLine(run).startsWith("mount: filesystem not available in this build"),
-                run.err());
+        try (FileBlockDevice held = FileBlockDevice.open(image, 4096, false)) {
+            Run run = KeelfsCommandTest.run("mount", image.toString(), mnt.toString(), "-f");
+            assertEquals(1, run.exitCode(), run.err());
+            assertTrue(oneLine(run).startsWith("mount: ") && oneLine(run).contains(
+                    "already opened for writing"), run.err());
+        }
+        assertTrue(Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .noneMatch(l -> l.contains(mnt.toString())));
     }
 
     /** The background path: the child JVM's reason comes back as the parent's one line. */
     @Test
-    void unwiredFilesystemFailsClearlyThroughTheDaemon() throws Exception {
+    void imageAlreadyOpenForWritingIsRefusedThroughTheDaemon() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")));
         Path image = mkfs();
         Path mnt = Files.createDirectory(tmp.resolve("mnt"));
-        Run run = KeelfsCommandTest.run("mount", image.toString(), mnt.toString(), "-o",
-                "allow_other");
-        assertEquals(1, run.exitCode(), run.err());
-        assertTrue(oneLine(run).startsWith("mount: filesystem not available in this build"),
-                run.err());
+        try (FileBlockDevice held = FileBlockDevice.open(image, 4096, false)) {
+            Run run = KeelfsCommandTest.run("mount", image.toString(), mnt.toString(), "-o",
+                    "allow_other");
+            assertEquals(1, run.exitCode(), run.err());
+            assertTrue(oneLine(run).contains("already opened for writing by another keelfs"
+                    + " device (its write lock is held by another process)"), run.err());
+        }
         assertTrue(Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
                 .noneMatch(l -> l.contains(mnt.toString())));
     }

@@ -2,6 +2,7 @@ package io.keelfs.fs;
 
 import io.keelfs.engine.Durability;
 import io.keelfs.engine.Engine;
+import io.keelfs.error.DeviceIoException;
 import io.keelfs.error.Errno;
 import io.keelfs.error.FsException;
 import io.keelfs.error.InconsistentException;
@@ -33,6 +34,7 @@ import java.util.List;
  */
 public final class KeelFilesystem implements Filesystem {
     /** Root directory permissions at format. */
+    private volatile io.keelfs.block.BlockDevice deviceToClose;
     public static final int ROOT_MODE = FileMode.S_IFDIR | 0755;
     /** Inodes statfs offers beyond those in use (numbers are 63-bit; report 2^32 as ext4). */
     static final long FILES_MAX = 1L << 32;
@@ -404,7 +406,19 @@ public final class KeelFilesystem implements Filesystem {
         io.fsync(ROOT_INO);
     }
 
-    /** Syncs, closes the file data, then the engine (checkpoint, clean superblock). */
+    /**
+     * Makes {@link #close} close {@code device} last (a mount owns its image file). Returns
+     * this.
+     */
+    public KeelFilesystem closingDevice(io.keelfs.block.BlockDevice device) {
+        deviceToClose = device;
+        return this;
+    }
+
+    /**
+     * Syncs, closes the file data, then the engine (checkpoint, clean superblock), then the
+     * device given to {@link #closingDevice}.
+     */
     @Override
     public void close() throws KeelException {
         try {
@@ -415,7 +429,24 @@ public final class KeelFilesystem implements Filesystem {
             try {
                 fs.data.close();
             } finally {
-                fs.engine.close();
+                try {
+                    fs.engine.close();
+                } finally {
+                    closeDevice();
+                }
+            }
+        }
+    }
+
+    private void closeDevice() throws DeviceIoException {
+        io.keelfs.block.BlockDevice device = deviceToClose;
+        deviceToClose = null;
+        if (device != null) {
+            try {
+                device.close();
+            } catch (java.io.IOException e) {
+                throw new DeviceIoException("closing " + device.describe() + ": "
+                        + e.getMessage(), e);
             }
         }
     }

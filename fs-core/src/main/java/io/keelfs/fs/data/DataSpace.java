@@ -10,6 +10,7 @@ import io.keelfs.engine.Engine;
 import io.keelfs.error.InconsistentException;
 import io.keelfs.error.KeelException;
 import io.keelfs.error.NoSpaceException;
+import io.keelfs.error.ReadOnlyException;
 import io.keelfs.format.Bkey;
 import io.keelfs.format.BtreeId;
 import io.keelfs.txn.Transaction;
@@ -127,6 +128,9 @@ final class DataSpace {
      * transaction.
      */
     DataBucket allocate(boolean forCopyGc) throws KeelException {
+        if (allocator == null) {
+            throw new ReadOnlyException("file data: the filesystem is mounted read-only");
+        }
         if (!forCopyGc && freeBuckets.get() < options.copyGcFreeBucketsLow()) {
             reclaim.run();
         }

@@ -91,6 +91,18 @@ public final class ExtentFileData implements FileData {
         return new ExtentFileData(engine, device, space, options);
     }
 
+    /**
+     * File data of a read-only mount: reads work; anything that would allocate is EROFS (the
+     * engine refuses every update anyway).
+     */
+    public static ExtentFileData readOnly(Engine engine, BlockDevice device,
+            FileDataOptions options) throws KeelException {
+        Geometry g = engine.superblock().geometry();
+        DataSpace space = DataSpace.open(engine, null, g.firstNodeBucket(), g.endNodeBucket(),
+                g.bucketSizeBytes(), options);
+        return new ExtentFileData(engine, device, space, options);
+    }
+
     static int extentsPerTransaction(long journalBucketBytes) {
         long n = journalBucketBytes / 4 / JOURNAL_BYTES_PER_EXTENT;
         return (int) Math.max(EXTENTS_PER_TRANSACTION_MIN,
