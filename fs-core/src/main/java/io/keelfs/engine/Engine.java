@@ -132,6 +132,7 @@ public final class Engine implements AutoCloseable {
         Geometry g = superblock.geometry();
         JournalLayout layout = journalLayout(superblock);
         ReplayPlan plan = JournalReader.read(device, layout, options.allowJournalTruncation());
+        plan = ReplayTail.trim(plan, options.replayCheck(), messages);
         plan.problems().forEach(p -> messages.add("journal: " + p));
         NodeCache cache = new NodeCache(options.nodeCacheBytesMax());
         Engine engine;

@@ -17,12 +17,14 @@ package io.keelfs.engine;
  * @param nodeBucketSource null: btree nodes may use every bucket between the journal and the
  *     last bucket (up to nodeBucketsEnd); else managed mode: nodes live only in the buckets
  *     this source hands out, which it records as btree buckets (see {@link NodeBucketSource})
+ * @param replayCheck null, or the upper layer's check of journal entries not proven flushed
+ *     (see {@link ReplayCheck}): replay stops before the first entry it rejects
  */
 public record EngineOptions(
         boolean readOnly, boolean allowJournalTruncation, long nodeCacheBytesMax,
         long keyCacheBytesMax, double checkpointJournalFill, long checkpointIntervalMs,
         EngineHooks hooks, long nodeBucketsEnd,
-        NodeBucketSource nodeBucketSource) {
+        NodeBucketSource nodeBucketSource, ReplayCheck replayCheck) {
     /**
      * Clean nodes kept decoded. 1M keys of 64-byte values decode to about 100 MiB of nodes
      * (bench engine); 128 MiB keeps such a tree cached and the engine well under a 256 MiB heap.
@@ -42,50 +44,56 @@ public record EngineOptions(
 
     public static EngineOptions defaults() {
         return new EngineOptions(false, false, NODE_CACHE_BYTES_DEFAULT, KEY_CACHE_BYTES_DEFAULT,
-                0.5, 5_000, EngineHooks.NONE, 0, null);
+                0.5, 5_000, EngineHooks.NONE, 0, null, null);
     }
 
     public EngineOptions withReadOnly(boolean value) {
         return new EngineOptions(value, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, nodeBucketSource);
+                nodeBucketsEnd, nodeBucketSource, replayCheck);
     }
 
     public EngineOptions withHooks(EngineHooks value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, value,
-                nodeBucketsEnd, nodeBucketSource);
+                nodeBucketsEnd, nodeBucketSource, replayCheck);
     }
 
     public EngineOptions withCheckpointIntervalMs(long value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, value, hooks, nodeBucketsEnd,
-                nodeBucketSource);
+                nodeBucketSource, replayCheck);
     }
 
     public EngineOptions withNodeCacheBytesMax(long value) {
         return new EngineOptions(readOnly, allowJournalTruncation, value,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, nodeBucketSource);
+                nodeBucketsEnd, nodeBucketSource, replayCheck);
     }
 
     public EngineOptions withAllowJournalTruncation(boolean value) {
         return new EngineOptions(readOnly, value, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, nodeBucketSource);
+                nodeBucketsEnd, nodeBucketSource, replayCheck);
     }
 
     public EngineOptions withNodeBucketsEnd(long value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks, value,
-                nodeBucketSource);
+                nodeBucketSource, replayCheck);
     }
 
     /** Managed mode with this source, or unmanaged with null. */
+    public EngineOptions withReplayCheck(ReplayCheck value) {
+        return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
+                nodeBucketsEnd, nodeBucketSource, value);
+    }
+
     public EngineOptions withNodeBucketSource(NodeBucketSource value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, value);
+                nodeBucketsEnd, value, replayCheck);
     }
 
     public boolean isManaged() {

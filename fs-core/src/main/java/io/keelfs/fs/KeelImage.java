@@ -8,7 +8,9 @@ import io.keelfs.engine.Mkfs;
 import io.keelfs.error.KeelException;
 import io.keelfs.format.Geometry;
 import io.keelfs.format.Superblock;
+import io.keelfs.engine.SuperblockIo;
 import io.keelfs.fs.data.ExtentFileData;
+import io.keelfs.fs.data.ExtentReplayCheck;
 import io.keelfs.fs.data.FileData;
 import io.keelfs.fs.data.FileDataOptions;
 
@@ -63,10 +65,14 @@ public final class KeelImage {
 
     /**
      * Mounts the filesystem on the device (journal replay, orphans finished unless read-only).
+     * Replay stops before an unacknowledged journal tail whose file data did not reach the
+     * device ({@link ExtentReplayCheck}).
      * Closing the result syncs and closes everything under it.
      */
     public static KeelFilesystem open(BlockDevice device, Options options) throws KeelException {
-        ManagedEngine managed = ManagedEngine.open(device, options.engine());
+        Geometry geometry = SuperblockIo.read(device).superblock().geometry();
+        ManagedEngine managed = ManagedEngine.open(device, options.engine()
+                .withReplayCheck(new ExtentReplayCheck(device, geometry)));
         try {
             Geometry g = managed.engine().superblock().geometry();
             FileData data = managed.allocator() == null

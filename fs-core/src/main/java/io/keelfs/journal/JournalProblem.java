@@ -38,7 +38,13 @@ public record JournalProblem(Kind kind, long seq, int bucketIndex, long offsetBy
         /** Two different valid entries carry the same seq; neither is used. */
         DUPLICATE_SEQ,
         /** A journal bucket could not be read (only when truncation was allowed). */
-        BUCKET_UNREADABLE
+        BUCKET_UNREADABLE,
+        /**
+         * Replay stopped before an entry no flush proves durable because what it refers to
+         * outside the journal (file data) is not on the device: a crash before the entry's
+         * flush returned, so it was never acknowledged (see io.keelfs.engine.ReplayCheck).
+         */
+        UNFLUSHED_TAIL
     }
 
     @Override

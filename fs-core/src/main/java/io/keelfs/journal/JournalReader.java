@@ -84,15 +84,18 @@ public final class JournalReader {
         reportOutOfOrder(scan.valid(), chain, problems);
         reportDamage(scan.damaged(), lastSeq, problems);
         List<JournalEntry> entries = new ArrayList<>(chain.size());
+        List<Integer> entryBuckets = new ArrayList<>(chain.size());
         Long[] bucketSeqMax = new Long[layout.bucketCount()];
         Arrays.fill(bucketSeqMax, 0L);
         for (JournalScan.Located l : chain) {
             entries.add(l.entry());
+            entryBuckets.add(l.bucketIndex());
             int b = l.bucketIndex();
             bucketSeqMax[b] = Math.max(bucketSeqMax[b], l.entry().seq());
         }
         return new ReplayPlan(entries, head.entry().roots(), lastSeq, head.entry().seq(),
-                bySeq.lastKey(), problems, head.bucketIndex(), Arrays.asList(bucketSeqMax));
+                bySeq.lastKey(), problems, head.bucketIndex(), Arrays.asList(bucketSeqMax),
+                entryBuckets);
     }
 
     /** Collects valid entries by seq; a seq found twice with different contents is unusable. */

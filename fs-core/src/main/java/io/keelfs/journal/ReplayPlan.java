@@ -32,13 +32,19 @@ public record ReplayPlan(
         long highestSeqSeen,
         List<JournalProblem> problems,
         int headBucketIndex,
-        List<Long> bucketSeqMax) {
+        List<Long> bucketSeqMax,
+        List<Integer> entryBuckets) {
 
     public ReplayPlan {
         entries = List.copyOf(entries);
         roots = roots.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(roots));
         problems = List.copyOf(problems);
         bucketSeqMax = List.copyOf(bucketSeqMax);
+        entryBuckets = List.copyOf(entryBuckets);
+        if (entryBuckets.size() != entries.size()) {
+            throw new IllegalArgumentException(String.format(
+                    "%d entry buckets for %d entries", entryBuckets.size(), entries.size()));
+        }
         if (entries.isEmpty() || entries.get(entries.size() - 1).seq() != headSeq) {
             throw new IllegalArgumentException("replay plan must end with its head " + headSeq);
         }
@@ -46,6 +52,39 @@ public record ReplayPlan(
             throw new IllegalArgumentException(String.format(
                     "highest seq seen %d below head %d", highestSeqSeen, headSeq));
         }
+    }
+
+    /**
+     * This plan cut to its first {@code keep} entries (an unacknowledged tail dropped): the
+     * last kept entry becomes the head, with its roots. The highest seq seen stays as read, so
+     * the writer jumps past the dropped seqs (their leftovers then lie inside the jump, which
+     * the reader ignores, as after a torn tail); each bucket's seq is that of the kept entries
+     * only, so a bucket holding nothing but dropped entries is free again.
+     *
+     * @throws IllegalArgumentException unless 1 <= keep < entries, and the kept head still
+     *     needs nothing older than this plan's lastSeq
+     */
+    public ReplayPlan truncated(int keep, JournalProblem why) {
+        if (keep < 1 || keep >= entries.size()) {
+            throw new IllegalArgumentException("keep " + keep + " of " + entries.size());
+        }
+        JournalEntry newHead = entries.get(keep - 1);
+        if (newHead.lastSeq() != lastSeq) {
+            throw new IllegalArgumentException(String.format(
+                    "entry %d needs lastSeq %d, the plan starts at %d", newHead.seq(),
+                    newHead.lastSeq(), lastSeq));
+        }
+        List<JournalProblem> all = new java.util.ArrayList<>(problems);
+        all.add(why);
+        Long[] seqMax = new Long[bucketSeqMax.size()];
+        java.util.Arrays.fill(seqMax, 0L);
+        for (int i = 0; i < keep; i++) {
+            int b = entryBuckets.get(i);
+            seqMax[b] = Math.max(seqMax[b], entries.get(i).seq());
+        }
+        return new ReplayPlan(entries.subList(0, keep), newHead.roots(), lastSeq,
+                newHead.seq(), highestSeqSeen, all, entryBuckets.get(keep - 1),
+                java.util.Arrays.asList(seqMax), entryBuckets.subList(0, keep));
     }
 
     /** The head entry. */

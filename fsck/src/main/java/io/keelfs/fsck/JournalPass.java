@@ -50,7 +50,7 @@ final class JournalPass implements FsckPass {
         for (JournalProblem p : ctx.plan.problems()) {
             String place = "journal seq " + p.seq() + " bucket " + p.bucketIndex();
             switch (p.kind()) {
-                case DAMAGED_ENTRY, TORN_TAIL -> {
+                case DAMAGED_ENTRY, TORN_TAIL, UNFLUSHED_TAIL -> {
                     if (ctx.options.verbose()) {
                         ctx.report.info("journal: " + p + " (normal after a crash)");
                     }
