@@ -34,10 +34,15 @@ import java.util.Arrays;
 final class InteriorNode extends Node {
     /** Encoded bytes per child: key header (pos, type, length) plus the pointer. */
     static final int ENTRY_BYTES = Bkey.HEADER_BYTES + NodePointer.ENCODED_BYTES;
-    /** Heap bytes per child: four references, a Bpos and a NodePointer with two Bpos. */
-    private static final int ENTRY_HEAP_BYTES = 16 + 40 + 56 + 80;
+    /** Heap bytes per child: four references, an inode, a Bpos, a NodePointer with two Bpos. */
+    private static final int ENTRY_HEAP_BYTES = 16 + 8 + 40 + 56 + 80;
 
     private Bpos[] childMaxKeys;
+    /**
+     * childMaxKeys[i].inode() as a column, so that a search compares primitives in one array
+     * and dereferences a Bpos only on an inode tie.
+     */
+    private long[] childMaxInodes;
     private NodePointer[] ptrs;
     private Node[] dirtyChildren;
     /** Clean interior children already read, or null; see the class comment. */
@@ -48,6 +53,7 @@ final class InteriorNode extends Node {
     InteriorNode(BtreeId btreeId, int level, Bpos minKey, Bpos maxKey, int capacity) {
         super(btreeId, level, minKey, maxKey);
         childMaxKeys = new Bpos[capacity];
+        childMaxInodes = new long[capacity];
         ptrs = new NodePointer[capacity];
         dirtyChildren = new Node[capacity];
         cleanChildren = new Node[capacity];
@@ -65,8 +71,8 @@ final class InteriorNode extends Node {
 
     @Override
     long heapBytes() {
-        return OBJECT_HEAP_BYTES + 4L * ARRAY_HEAP_BYTES + (long) count * ENTRY_HEAP_BYTES
-                + (childMaxKeys.length - count) * 16L;
+        return OBJECT_HEAP_BYTES + 5L * ARRAY_HEAP_BYTES + (long) count * ENTRY_HEAP_BYTES
+                + (childMaxKeys.length - count) * 24L;
     }
 
     /** The child whose range holds {@code pos}: the first with childMax at or after it. */
@@ -75,7 +81,11 @@ final class InteriorNode extends Node {
         int hi = count - 1;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (childMaxKeys[mid].compareTo(pos) < 0) {
+            int c = Long.compareUnsigned(childMaxInodes[mid], pos.inode());
+            if (c == 0) {
+                c = childMaxKeys[mid].compareTo(pos);
+            }
+            if (c < 0) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -117,6 +127,7 @@ final class InteriorNode extends Node {
 
     void setChildMax(int i, Bpos max) {
         childMaxKeys[i] = max;
+        childMaxInodes[i] = max.inode();
     }
 
     /** Pins a child that has just become dirty. */
@@ -136,6 +147,7 @@ final class InteriorNode extends Node {
         shift(i, i + 1, count - i);
         count++;
         childMaxKeys[i] = childMax;
+        childMaxInodes[i] = childMax.inode();
         ptrs[i] = ptr;
         dirtyChildren[i] = dirtyChild;
         cleanChildren[i] = null;
@@ -152,6 +164,7 @@ final class InteriorNode extends Node {
 
     private void shift(int from, int to, int n) {
         System.arraycopy(childMaxKeys, from, childMaxKeys, to, n);
+        System.arraycopy(childMaxInodes, from, childMaxInodes, to, n);
         System.arraycopy(ptrs, from, ptrs, to, n);
         System.arraycopy(dirtyChildren, from, dirtyChildren, to, n);
         System.arraycopy(cleanChildren, from, cleanChildren, to, n);
@@ -165,6 +178,7 @@ final class InteriorNode extends Node {
 
     private void resize(int capacity) {
         childMaxKeys = Arrays.copyOf(childMaxKeys, capacity);
+        childMaxInodes = Arrays.copyOf(childMaxInodes, capacity);
         ptrs = Arrays.copyOf(ptrs, capacity);
         dirtyChildren = Arrays.copyOf(dirtyChildren, capacity);
         cleanChildren = Arrays.copyOf(cleanChildren, capacity);
@@ -185,6 +199,7 @@ final class InteriorNode extends Node {
         dst.ensureCapacity(dst.count + n);
         dst.shift(dstAt, dstAt + n, dst.count - dstAt);
         System.arraycopy(src.childMaxKeys, srcFrom, dst.childMaxKeys, dstAt, n);
+        System.arraycopy(src.childMaxInodes, srcFrom, dst.childMaxInodes, dstAt, n);
         System.arraycopy(src.ptrs, srcFrom, dst.ptrs, dstAt, n);
         System.arraycopy(src.dirtyChildren, srcFrom, dst.dirtyChildren, dstAt, n);
         System.arraycopy(src.cleanChildren, srcFrom, dst.cleanChildren, dstAt, n);
