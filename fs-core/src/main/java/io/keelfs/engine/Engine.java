@@ -574,6 +574,7 @@ public final class Engine implements AutoCloseable {
      * is durable are the replaced slots released.
      */
     private void finish(PreparedCheckpoint prepared) throws KeelException {
+        options.hooks().beforeCheckpointWrites();
         writeNodes(prepared.writes());
         try {
             device.flush();
