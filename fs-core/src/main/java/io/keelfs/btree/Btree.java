@@ -71,6 +71,11 @@ public final class Btree {
     private NodePointer rootPtr;
     /** The root while it is dirty (pinned), else null. */
     Node dirtyRoot;
+    /**
+     * The clean root node, once read or written, so lookups skip the cache for it; used only
+     * while its {@code onDisk} is {@link #rootPtr} (identity). Readers may set it concurrently.
+     */
+    private volatile Node cleanRoot;
     /** Bumped by every change to the keys, so iterators notice they must re-descend. */
     long modCount;
     int dirtyNodeCount;
@@ -233,6 +238,22 @@ public final class Btree {
      *     previous checkpoint of this tree, and greater than the one that wrote an opened root
      */
     public NodePointer checkpoint(long seq) throws KeelException {
+        return checkpoint(seq, null);
+    }
+
+    /**
+     * {@link #checkpoint(long)} with the node writes deferred: each dirty node is encoded into
+     * its own image, given a slot and made clean as there, but its image goes to
+     * {@code writes} (see {@link CheckpointWrites}) instead of the device. A failure (no slot
+     * left) leaves the nodes prepared so far in {@code writes}: the caller writes them before a
+     * retry.
+     */
+    public NodePointer prepareCheckpoint(long seq, CheckpointWrites writes)
+            throws KeelException {
+        return checkpoint(seq, Preconditions.checkNotNull(writes));
+    }
+
+    private NodePointer checkpoint(long seq, CheckpointWrites deferred) throws KeelException {
         Preconditions.checkArgument(seq >= checkpointSeqMin && seq <= CHECKPOINT_SEQ_MAX,
                 "checkpoint seq %s of btree %s not in [%s, %s]", seq, id, checkpointSeqMin,
                 CHECKPOINT_SEQ_MAX);
@@ -243,24 +264,34 @@ public final class Btree {
             writeSeq = seq;
             writeCounter = 0;
         }
-        ByteBuffer image = ByteBuffer.allocate(nodeSizeBytes);
-        NodePointer root = write(dirtyRoot, image);
+        ByteBuffer image = deferred == null ? ByteBuffer.allocate(nodeSizeBytes) : null;
+        NodePointer root = write(dirtyRoot, image, deferred);
         for (int i = 0; i < obsoleteCount; i++) {
             store.free(obsoleteOffsets[i]);
         }
         obsoleteCount = 0;
+        cleanRoot = dirtyRoot;
         rootPtr = root;
         dirtyRoot = null;
         checkpointSeqMin = seq;
         return root;
     }
 
-    private NodePointer write(Node node, ByteBuffer image) throws KeelException {
+    /**
+     * Writes {@code node}'s dirty subtree, children first. With {@code deferred} null the
+     * image goes through {@code scratch} to the device at once; else each node gets its own
+     * image, handed to {@code deferred}.
+     */
+    private NodePointer write(Node node, ByteBuffer scratch, CheckpointWrites deferred)
+            throws KeelException {
         if (node instanceof InteriorNode interior) {
             for (int i = 0; i < interior.count(); i++) {
                 Node child = interior.dirtyChild(i);
                 if (child != null) {
-                    interior.setWritten(i, write(child, image));
+                    interior.setWritten(i, write(child, scratch, deferred));
+                    if (child instanceof InteriorNode) {
+                        interior.setCleanChild(i, child);
+                    }
                 }
             }
             interior.trim();
@@ -271,13 +302,16 @@ public final class Btree {
                 "btree %s wrote %s nodes at checkpoint seq %s", id, writeCounter, writeSeq);
         long nodeSeq = writeSeq << CHECKPOINT_SEQ_SHIFT
                 | (long) id.id << NODE_WRITE_COUNTER_BITS | writeCounter++;
+        ByteBuffer image = deferred == null ? scratch : ByteBuffer.allocate(nodeSizeBytes);
         int crc = NodeCodec.encode(node, nodeSeq, image);
         long offset = store.allocate();
-        try {
-            store.write(offset, image);
-        } catch (DeviceIoException e) {
-            store.free(offset);
-            throw e;
+        if (deferred == null) {
+            try {
+                store.write(offset, image);
+            } catch (DeviceIoException e) {
+                store.free(offset);
+                throw e;
+            }
         }
         NodePointer ptr = new NodePointer(node.minKey, node.maxKey, offset, nodeSeq, crc,
                 node.level);
@@ -288,6 +322,9 @@ public final class Btree {
         node.dirty = false;
         dirtyNodeCount--;
         nodeWrites++;
+        if (deferred != null) {
+            deferred.add(offset, image, node);
+        }
         cache.put(offset, node);
         return ptr;
     }
@@ -353,12 +390,18 @@ public final class Btree {
         if (dirtyRoot != null) {
             return dirtyRoot;
         }
+        Node clean = cleanRoot;
+        if (clean != null && clean.onDisk == rootPtr && !clean.dirty) {
+            return clean;
+        }
         if (!rootPtr.minKey().equals(Bpos.MIN) || !rootPtr.maxKey().equals(Bpos.MAX)) {
             throw new TopologyException(String.format(
                     "root of btree %s covers [%s..%s], not the whole key space: %s", id,
                     rootPtr.minKey(), rootPtr.maxKey(), rootPtr), rootPtr.offsetBytes());
         }
-        return load(rootPtr, true);
+        clean = load(rootPtr, true);
+        cleanRoot = clean;
+        return clean;
     }
 
     LeafNode findLeaf(Bpos pos) throws KeelException {
@@ -382,10 +425,25 @@ public final class Btree {
         return path;
     }
 
-    /** Child {@code i} of {@code parent}: pinned if dirty, else through the cache. */
+    /**
+     * Child {@code i} of {@code parent}: pinned if dirty, else the remembered clean interior
+     * child, else through the cache.
+     */
     Node child(InteriorNode parent, int i) throws KeelException {
         Node dirty = parent.dirtyChild(i);
-        return dirty != null ? dirty : load(parent.ptr(i), false);
+        if (dirty != null) {
+            return dirty;
+        }
+        Node clean = parent.cleanChild(i);
+        if (clean != null && !clean.dirty) {
+            return clean;
+        }
+        NodePointer ptr = parent.ptr(i);
+        Node node = load(ptr, false);
+        if (ptr.level() > 0) {
+            parent.setCleanChild(i, node);
+        }
+        return node;
     }
 
     /** The clean node {@code ptr} leads to, from the cache or read and checked. */

@@ -60,6 +60,20 @@ public final class BtreeSet {
         return Collections.unmodifiableMap(roots);
     }
 
+    /**
+     * Prepares a deferred checkpoint of every tree with {@code seq} (see
+     * {@link Btree#prepareCheckpoint}); the roots. On a failure the nodes prepared so far are
+     * in {@code writes}.
+     */
+    public Map<BtreeId, NodePointer> prepareCheckpoint(long seq, CheckpointWrites writes)
+            throws KeelException {
+        EnumMap<BtreeId, NodePointer> roots = new EnumMap<>(BtreeId.class);
+        for (Btree tree : trees.values()) {
+            roots.put(tree.id(), tree.prepareCheckpoint(seq, writes));
+        }
+        return Collections.unmodifiableMap(roots);
+    }
+
     public boolean isDirty() {
         for (Btree tree : trees.values()) {
             if (tree.isDirty()) {

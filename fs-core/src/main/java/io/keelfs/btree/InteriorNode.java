@@ -6,6 +6,8 @@ import io.keelfs.format.BtreeId;
 import io.keelfs.format.KeyType;
 import io.keelfs.format.NodeHeader;
 import io.keelfs.format.NodePointer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
@@ -19,24 +21,42 @@ import java.util.Arrays;
  * clean subtree costs no heap once evicted. Invariant: for every child, the dirty reference or
  * the pointer is non-null; a clean child's pointer range equals the child's range.
  *
+ * <p>Clean interior children (never leaves) are also remembered in {@code cleanChildren}, so
+ * that a descent meets the cache only at the leaf: interior nodes are about one in several
+ * hundred nodes, so holding them costs little heap. Such a reference is used only while it is
+ * the node the pointer was made for ({@code child.onDisk == ptrs[i]}, compared by identity:
+ * a checkpoint and a read both give the node the very pointer object stored here), so a
+ * stale one is never followed. Readers under a shared lock may set it concurrently, hence
+ * release/acquire access.
+ *
  * <p>Not thread-safe (see {@link Node}).
  */
 final class InteriorNode extends Node {
     /** Encoded bytes per child: key header (pos, type, length) plus the pointer. */
     static final int ENTRY_BYTES = Bkey.HEADER_BYTES + NodePointer.ENCODED_BYTES;
-    /** Heap bytes per child: three references, a Bpos and a NodePointer with two Bpos. */
-    private static final int ENTRY_HEAP_BYTES = 12 + 40 + 56 + 80;
+    /** Heap bytes per child: four references, an inode, a Bpos, a NodePointer with two Bpos. */
+    private static final int ENTRY_HEAP_BYTES = 16 + 8 + 40 + 56 + 80;
 
     private Bpos[] childMaxKeys;
+    /**
+     * childMaxKeys[i].inode() as a column, so that a search compares primitives in one array
+     * and dereferences a Bpos only on an inode tie.
+     */
+    private long[] childMaxInodes;
     private NodePointer[] ptrs;
     private Node[] dirtyChildren;
+    /** Clean interior children already read, or null; see the class comment. */
+    private Node[] cleanChildren;
     private int count;
+    private static final VarHandle CLEAN_CHILD = MethodHandles.arrayElementVarHandle(Node[].class);
 
     InteriorNode(BtreeId btreeId, int level, Bpos minKey, Bpos maxKey, int capacity) {
         super(btreeId, level, minKey, maxKey);
         childMaxKeys = new Bpos[capacity];
+        childMaxInodes = new long[capacity];
         ptrs = new NodePointer[capacity];
         dirtyChildren = new Node[capacity];
+        cleanChildren = new Node[capacity];
     }
 
     @Override
@@ -51,8 +71,8 @@ final class InteriorNode extends Node {
 
     @Override
     long heapBytes() {
-        return OBJECT_HEAP_BYTES + 3L * ARRAY_HEAP_BYTES + (long) count * ENTRY_HEAP_BYTES
-                + (childMaxKeys.length - count) * 12L;
+        return OBJECT_HEAP_BYTES + 5L * ARRAY_HEAP_BYTES + (long) count * ENTRY_HEAP_BYTES
+                + (childMaxKeys.length - count) * 24L;
     }
 
     /** The child whose range holds {@code pos}: the first with childMax at or after it. */
@@ -61,7 +81,11 @@ final class InteriorNode extends Node {
         int hi = count - 1;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (childMaxKeys[mid].compareTo(pos) < 0) {
+            int c = Long.compareUnsigned(childMaxInodes[mid], pos.inode());
+            if (c == 0) {
+                c = childMaxKeys[mid].compareTo(pos);
+            }
+            if (c < 0) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -87,8 +111,23 @@ final class InteriorNode extends Node {
         return dirtyChildren[i];
     }
 
+    /**
+     * The clean interior child at {@code i} remembered for pointer {@code ptrs[i]}, or null.
+     * Callers check that the child is still clean.
+     */
+    Node cleanChild(int i) {
+        Node child = (Node) CLEAN_CHILD.getAcquire(cleanChildren, i);
+        return child != null && child.onDisk == ptrs[i] ? child : null;
+    }
+
+    /** Remembers a clean interior child read (or written) for pointer {@code ptrs[i]}. */
+    void setCleanChild(int i, Node child) {
+        CLEAN_CHILD.setRelease(cleanChildren, i, child);
+    }
+
     void setChildMax(int i, Bpos max) {
         childMaxKeys[i] = max;
+        childMaxInodes[i] = max.inode();
     }
 
     /** Pins a child that has just become dirty. */
@@ -108,8 +147,10 @@ final class InteriorNode extends Node {
         shift(i, i + 1, count - i);
         count++;
         childMaxKeys[i] = childMax;
+        childMaxInodes[i] = childMax.inode();
         ptrs[i] = ptr;
         dirtyChildren[i] = dirtyChild;
+        cleanChildren[i] = null;
     }
 
     void remove(int i) {
@@ -118,12 +159,15 @@ final class InteriorNode extends Node {
         childMaxKeys[count] = null;
         ptrs[count] = null;
         dirtyChildren[count] = null;
+        cleanChildren[count] = null;
     }
 
     private void shift(int from, int to, int n) {
         System.arraycopy(childMaxKeys, from, childMaxKeys, to, n);
+        System.arraycopy(childMaxInodes, from, childMaxInodes, to, n);
         System.arraycopy(ptrs, from, ptrs, to, n);
         System.arraycopy(dirtyChildren, from, dirtyChildren, to, n);
+        System.arraycopy(cleanChildren, from, cleanChildren, to, n);
     }
 
     private void ensureCapacity(int needed) {
@@ -134,8 +178,10 @@ final class InteriorNode extends Node {
 
     private void resize(int capacity) {
         childMaxKeys = Arrays.copyOf(childMaxKeys, capacity);
+        childMaxInodes = Arrays.copyOf(childMaxInodes, capacity);
         ptrs = Arrays.copyOf(ptrs, capacity);
         dirtyChildren = Arrays.copyOf(dirtyChildren, capacity);
+        cleanChildren = Arrays.copyOf(cleanChildren, capacity);
     }
 
     /** Drops spare capacity, for nodes about to become clean and cached. */
@@ -153,8 +199,10 @@ final class InteriorNode extends Node {
         dst.ensureCapacity(dst.count + n);
         dst.shift(dstAt, dstAt + n, dst.count - dstAt);
         System.arraycopy(src.childMaxKeys, srcFrom, dst.childMaxKeys, dstAt, n);
+        System.arraycopy(src.childMaxInodes, srcFrom, dst.childMaxInodes, dstAt, n);
         System.arraycopy(src.ptrs, srcFrom, dst.ptrs, dstAt, n);
         System.arraycopy(src.dirtyChildren, srcFrom, dst.dirtyChildren, dstAt, n);
+        System.arraycopy(src.cleanChildren, srcFrom, dst.cleanChildren, dstAt, n);
         dst.count += n;
         src.shift(srcFrom + n, srcFrom, src.count - srcFrom - n);
         int end = src.count;
@@ -162,6 +210,7 @@ final class InteriorNode extends Node {
         Arrays.fill(src.childMaxKeys, src.count, end, null);
         Arrays.fill(src.ptrs, src.count, end, null);
         Arrays.fill(src.dirtyChildren, src.count, end, null);
+        Arrays.fill(src.cleanChildren, src.count, end, null);
     }
 
     @Override

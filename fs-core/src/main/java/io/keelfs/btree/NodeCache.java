@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import com.google.common.base.Preconditions;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Clean btree nodes, by device offset, bounded by their estimated heap bytes.
@@ -16,8 +17,13 @@ import com.google.common.base.Preconditions;
  * evicted node is re-read, and re-checked, from disk on its next use. Offsets are only unique
  * within one {@link NodeStore}, so one cache serves the trees of one store.
  *
- * <p>Thread-safety: safe for concurrent use (Caffeine). Maintenance runs on the calling thread,
- * so eviction is deterministic enough for tests and needs no thread pool.
+ * <p>Unwritten nodes: a deferred checkpoint ({@link CheckpointWrites}) makes nodes clean before
+ * their images reach the device. Until they do, such a node is also held here, outside the
+ * bound, so that an eviction cannot send a reader to a slot that does not hold the image yet.
+ * {@link #invalidateAll} keeps them for the same reason.
+ *
+ * <p>Thread-safety: safe for concurrent use (Caffeine, ConcurrentHashMap). Maintenance runs on
+ * the calling thread, so eviction is deterministic enough for tests and needs no thread pool.
  */
 public final class NodeCache {
     /** Weights are int in Caffeine; no node image (at most 1 MiB) comes near this. */
@@ -25,6 +31,8 @@ public final class NodeCache {
 
     private final Cache<Long, Node> cache;
     private final long maximumWeightBytes;
+    /** Clean nodes whose images are not on the device yet, by their new offset. */
+    private final ConcurrentHashMap<Long, Node> unwritten = new ConcurrentHashMap<>();
 
     /** A cache holding at most about {@code maximumWeightBytes} of clean nodes. */
     public NodeCache(long maximumWeightBytes) {
@@ -63,7 +71,26 @@ public final class NodeCache {
     }
 
     Node get(long offsetBytes) {
-        return cache.getIfPresent(offsetBytes);
+        Node node = cache.getIfPresent(offsetBytes);
+        if (node == null && !unwritten.isEmpty()) {
+            node = unwritten.get(offsetBytes);
+        }
+        return node;
+    }
+
+    /** Holds a node made clean whose image is not written yet (see the class comment). */
+    void pinUnwritten(long offsetBytes, Node node) {
+        unwritten.put(offsetBytes, node);
+    }
+
+    /** The image at {@code offsetBytes} is on the device: the bound applies again. */
+    void unpinWritten(long offsetBytes) {
+        unwritten.remove(offsetBytes);
+    }
+
+    /** Nodes held because their images are not written yet (tests). */
+    public int unwrittenCount() {
+        return unwritten.size();
     }
 
     void put(long offsetBytes, Node node) {

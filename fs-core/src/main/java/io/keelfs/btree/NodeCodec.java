@@ -113,7 +113,9 @@ final class NodeCodec {
     /** Checks that a node found in the cache is the one {@code ptr} means. */
     static void checkCached(Node node, NodePointer ptr, BtreeId btreeId)
             throws TopologyException {
-        if (node.btreeId != btreeId || node.dirty || !ptr.equals(node.onDisk)) {
+        // Identity first: a node read or written for ptr holds that very pointer object.
+        if (node.btreeId != btreeId || node.dirty
+                || (ptr != node.onDisk && !ptr.equals(node.onDisk))) {
             throw new TopologyException(String.format(
                     "cached btree node header doesn't match expected (memory corruption?): "
                             + "expected %s, found btree %s level %d [%s..%s] %s image %s",

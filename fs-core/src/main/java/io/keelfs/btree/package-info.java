@@ -6,7 +6,8 @@
  * filesystem), {@link io.keelfs.btree.NodeStore}, {@link io.keelfs.btree.SlotStore},
  * {@link io.keelfs.btree.SlotNodeStore} (node slots in fixed ranges of the device) and
  * {@link io.keelfs.btree.BucketNodeStore} (node slots in buckets handed over one by one),
- * {@link io.keelfs.btree.NodeCache} (clean nodes, bounded in bytes).
+ * {@link io.keelfs.btree.NodeCache} (clean nodes, bounded in bytes),
+ * {@link io.keelfs.btree.CheckpointWrites} (a deferred checkpoint's node images).
  *
  * <p>Owns: the in-memory trees and their invariants (keys ordered; children tile their
  * parent's range one level down; a dirty node's parent is dirty; a dirty node is pinned and
@@ -22,6 +23,9 @@
  * releases freed slots once those entries are durable.
  *
  * <p>Threading: callers serialise mutations and checkpoints; concurrent readers are allowed
- * only under the caller's read lock. The node cache and the slot store are thread-safe.
+ * only under the caller's read lock. The node cache and the slot store are thread-safe. A
+ * deferred checkpoint's images ({@link io.keelfs.btree.CheckpointWrites}) are written without
+ * the caller's lock, while mutations go on: they are copies, their slots stay allocated, and
+ * their nodes stay readable from the cache's unwritten set until they are on the device.
  */
 package io.keelfs.btree;

@@ -4,6 +4,7 @@ import io.keelfs.block.BlockDevice;
 import io.keelfs.btree.Btree;
 import io.keelfs.btree.BtreeSet;
 import io.keelfs.btree.BucketNodeStore;
+import io.keelfs.btree.CheckpointWrites;
 import io.keelfs.btree.NodeCache;
 import io.keelfs.btree.SlotNodeStore;
 import io.keelfs.btree.SlotStore;
@@ -30,6 +31,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.logging.Logger;
 
@@ -40,15 +42,24 @@ import java.util.logging.Logger;
  * {@link #checkpoint}, {@link #close}.
  *
  * <p>Commit (under the exclusive lock): run the body against the committed trees plus its own
- * overlay; touch every updated position so no node read can fail after the journal append;
- * append the updates to the journal (one entry, atomic); apply them to the trees (cached btrees
- * through their key cache). A FLUSH commit then waits, without the lock, for the journal flush
+ * overlay; touch every updated position of a cached btree so no node read can fail there after
+ * the journal append; append the updates to the journal (one entry, atomic); apply them to the
+ * trees (cached btrees through their key cache). A node read failing while applying to an
+ * uncached btree (a node evicted and damaged since) makes the engine read-only; see
+ * {@link #touch}. A FLUSH commit then waits, without the lock, for the journal flush
  * it shares with concurrent committers.
  *
- * <p>Checkpoint (journal reclaim, under the exclusive lock): write dirty key-cache entries into
- * their btrees, checking coherency; write every dirty node copy-on-write; flush the device;
+ * <p>Checkpoint (journal reclaim), one at a time ({@code checkpointLock}). Under the exclusive
+ * lock, only the snapshot: write dirty key-cache entries into their btrees, checking
+ * coherency; encode every dirty node copy-on-write into an image of its own in a newly
+ * allocated slot, making the trees clean ({@link CheckpointWrites}). Then, without the engine
+ * lock, so that updates go on into newly dirtied nodes: write the images; flush the device;
  * give the journal the new roots and lastSeq; wait until an entry carrying them is durable;
- * only then make the replaced node slots allocatable again.
+ * only then make the replaced node slots allocatable again. A failed node write or flush
+ * leaves the trees pointing at slots that may not hold their images, so the engine goes
+ * emergency read-only (the journal, whose lastSeq did not move, still replays right).
+ * While a checkpoint runs, an update past the journal fill threshold commits without waiting
+ * for it, up to {@link #hardFill} (then it waits, and checkpoints again if still past it).
  *
  * <p>Managed mode ({@link EngineOptions#nodeBucketSource} given): btree nodes live only in
  * buckets the source hands out ({@link NodeBucketReserve}). A checkpoint first tops the node
@@ -86,6 +97,11 @@ public final class Engine implements AutoCloseable {
     private final EnumMap<BtreeId, BtreeKeyCache> keyCaches = new EnumMap<>(BtreeId.class);
     private final CommittedTrees committed;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /**
+     * Held through a whole checkpoint, taken before {@link #lock}: checkpoints are serialised,
+     * so a deferred checkpoint's slots and lastSeq are never overtaken by the next one.
+     */
+    private final ReentrantLock checkpointLock = new ReentrantLock();
     private final ReadOnlyState readOnly;
     private final List<String> openMessages;
     private final EngineStats stats = new EngineStats();
@@ -287,8 +303,7 @@ public final class Engine implements AutoCloseable {
             // A claim of node buckets for a checkpoint (nested) must not itself checkpoint at
             // the fill threshold: it would need the slots it is claiming. The journal still has
             // room past the threshold; a truly full one restarts below.
-            if (journal.fillRatio() > options.checkpointJournalFill()
-                    && (reserve == null || !reserve.isNested())) {
+            if (mustCheckpointBeforeCommit() && (reserve == null || !reserve.isNested())) {
                 checkpointAtThreshold();
             }
             try {
@@ -302,6 +317,28 @@ public final class Engine implements AutoCloseable {
                 checkpoint();
             }
         }
+    }
+
+    /**
+     * Whether an update must first checkpoint: the journal is past its fill threshold, and no
+     * other thread's checkpoint is under way or the journal is past {@link #hardFill} too. A
+     * running checkpoint will lower the fill when its roots are durable; waiting for it
+     * earlier would only stall commits. (An update run by the checkpointing thread itself, a
+     * nested one, checkpoints as before: it would not wait for itself.)
+     */
+    private boolean mustCheckpointBeforeCommit() {
+        double fill = journal.fillRatio();
+        if (fill <= options.checkpointJournalFill()) {
+            return false;
+        }
+        boolean otherCheckpointRuns = checkpointLock.isLocked()
+                && !checkpointLock.isHeldByCurrentThread();
+        return !otherCheckpointRuns || fill > hardFill();
+    }
+
+    /** Halfway from the fill threshold to a full journal. */
+    private double hardFill() {
+        return options.checkpointJournalFill() + (1 - options.checkpointJournalFill()) / 2;
     }
 
     /**
@@ -348,10 +385,18 @@ public final class Engine implements AutoCloseable {
         return result;
     }
 
-    /** Reads every updated position so applying cannot meet an unread or corrupt node. */
+    /**
+     * Reads every updated position of a cached btree, so that applying cannot meet an unread
+     * or corrupt node there. Uncached btrees are not touched: {@link Btree#put} reads all it
+     * needs before its first change, so a read failure while applying leaves the keys before it
+     * applied and the rest not, and {@link #apply} goes read-only (the journal replays all of
+     * them). Touching them would descend each key twice, about a third of an insert's time.
+     */
     private void touch(List<Transaction.Update> updates) throws KeelException {
         for (Transaction.Update u : updates) {
-            trees.tree(u.btree()).get(u.key().pos());
+            if (keyCaches.containsKey(u.btree())) {
+                trees.tree(u.btree()).get(u.key().pos());
+            }
         }
     }
 
@@ -408,19 +453,28 @@ public final class Engine implements AutoCloseable {
      * stall commits.
      */
     private void checkpoint(boolean onlyIfJournalFull) throws KeelException {
-        if (reserve != null) {
-            managedCheckpoint(onlyIfJournalFull);
-            return;
-        }
-        lock.writeLock().lock();
+        checkpointLock.lock();
         try {
-            readOnly.checkWritable("checkpoint");
-            if (!onlyIfJournalFull
-                    || journal.fillRatio() > options.checkpointJournalFill()) {
-                checkpointLocked();
+            if (reserve != null) {
+                managedCheckpoint(onlyIfJournalFull);
+                return;
+            }
+            PreparedCheckpoint prepared = null;
+            lock.writeLock().lock();
+            try {
+                readOnly.checkWritable("checkpoint");
+                if (!onlyIfJournalFull
+                        || journal.fillRatio() > options.checkpointJournalFill()) {
+                    prepared = prepareLocked();
+                }
+            } finally {
+                lock.writeLock().unlock();
+            }
+            if (prepared != null) {
+                finish(prepared);
             }
         } finally {
-            lock.writeLock().unlock();
+            checkpointLock.unlock();
         }
     }
 
@@ -433,6 +487,7 @@ public final class Engine implements AutoCloseable {
             return; // another committer checkpointed: claim nothing (rechecked under the lock)
         }
         long needed = dirtyNodeEstimate();
+        PreparedCheckpoint prepared;
         for (int attempt = 1; ; attempt++) {
             reserve.topUp(needed);
             options.hooks().afterNodeTopUp();
@@ -448,7 +503,7 @@ public final class Engine implements AutoCloseable {
                 // Recheck under lock: updates since the top-up may have dirtied more nodes.
                 needed = trees.dirtyBytes() / geometry.nodeSizeBytes();
                 if (reserve.hasFreeSlots(needed)) {
-                    checkpointLocked();
+                    prepared = prepareLocked();
                     break;
                 }
                 if (attempt >= NODE_RESERVE_ATTEMPTS_MAX || reserve.isNested()) {
@@ -459,6 +514,7 @@ public final class Engine implements AutoCloseable {
                 lock.writeLock().unlock();
             }
         }
+        finish(prepared);
         try {
             reserve.returnSpare();
         } catch (InconsistentException e) {
@@ -489,20 +545,63 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private void checkpointLocked() throws KeelException {
+    /** A checkpoint between its snapshot (under the exclusive lock) and its durable end. */
+    private record PreparedCheckpoint(CheckpointWrites writes, Map<BtreeId, NodePointer> roots,
+            long lastSeq, long freedCountAtPrepare) {}
+
+    /**
+     * The snapshot of a checkpoint, under the exclusive lock: key caches into the trees, every
+     * dirty node encoded into a new slot (see {@link CheckpointWrites}). When no slot is left
+     * midway, the nodes prepared so far are written at once, as a synchronous checkpoint
+     * would have, so the trees stay consistent and the checkpoint may be retried.
+     */
+    private PreparedCheckpoint prepareLocked() throws KeelException {
         flushKeyCaches();
         long lastSeq = journal.nextSeq();
-        Map<BtreeId, NodePointer> roots = trees.checkpoint(lastSeq);
+        CheckpointWrites writes = new CheckpointWrites(store, nodeCache);
+        Map<BtreeId, NodePointer> roots;
+        try {
+            roots = trees.prepareCheckpoint(lastSeq, writes);
+        } catch (KeelException | RuntimeException e) {
+            writeNodes(writes);
+            throw e;
+        }
+        return new PreparedCheckpoint(writes, roots, lastSeq, store.freedCount());
+    }
+
+    /**
+     * The I/O of a checkpoint, without the engine lock (under {@link #checkpointLock}): node
+     * images, device flush, then the roots into the journal; only once an entry carrying them
+     * is durable are the replaced slots released.
+     */
+    private void finish(PreparedCheckpoint prepared) throws KeelException {
+        options.hooks().beforeCheckpointWrites();
+        writeNodes(prepared.writes());
         try {
             device.flush();
         } catch (IOException e) {
-            throw new DeviceIoException("flushing btree nodes of a checkpoint", e);
+            readOnly.emergency("flushing the btree nodes of a checkpoint failed: " + e);
+            throw new DeviceIoException("flushing btree nodes of a checkpoint; the filesystem"
+                    + " is now read-only", e);
         }
-        long freedBefore = store.freedCount();
-        journal.setCheckpoint(roots, lastSeq);
+        journal.setCheckpoint(prepared.roots(), prepared.lastSeq());
         journal.awaitCheckpointDurable();
-        store.releasePending(freedBefore);
+        store.releasePending(prepared.freedCountAtPrepare());
         stats.checkpoints++;
+    }
+
+    /**
+     * Writes prepared node images. The trees already point at their slots: a failure goes
+     * emergency read-only (reads keep working: the unwritten nodes stay in memory).
+     */
+    private void writeNodes(CheckpointWrites writes) throws DeviceIoException {
+        try {
+            writes.writeAll();
+        } catch (DeviceIoException e) {
+            readOnly.emergency("writing the btree nodes of a checkpoint failed: "
+                    + e.getMessage());
+            throw e;
+        }
     }
 
     /**

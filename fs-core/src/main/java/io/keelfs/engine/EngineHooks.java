@@ -16,6 +16,13 @@ public interface EngineHooks {
      */
     default void afterNodeTopUp() {}
 
+    /**
+     * A checkpoint took its snapshot and is about to write the node images (no engine lock
+     * held, only the checkpoint lock): reads and updates run here meet nodes that are clean
+     * in memory but not yet on the device.
+     */
+    default void beforeCheckpointWrites() {}
+
     /** Under the exclusive lock, after a transaction's journal append and before it is applied. */
     default void afterJournalAppend(long seq) {}
 }

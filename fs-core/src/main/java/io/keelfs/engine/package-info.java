@@ -18,5 +18,8 @@
  *
  * <p>Threading: {@link io.keelfs.engine.Engine} is safe for many threads; read-write
  * transactions serialise on the exclusive lock, flushed commits share journal flushes.
+ * Checkpoints serialise on a checkpoint lock (taken before the engine lock) and hold the
+ * exclusive lock only to snapshot the dirty nodes; their node writes, device flush and
+ * journal wait run while updates go on.
  */
 package io.keelfs.engine;
