@@ -1,0 +1,350 @@
+package io.keelfs.fsck;
+
+import io.keelfs.error.KeelException;
+import io.keelfs.format.Bkey;
+import io.keelfs.format.Bpos;
+import io.keelfs.format.BtreeId;
+import io.keelfs.format.Geometry;
+import io.keelfs.format.KeyType;
+import io.keelfs.fs.FileMode;
+import io.keelfs.fs.Filesystem;
+import io.keelfs.fs.data.ExtentKeys;
+import io.keelfs.fs.data.ExtentKeys.ExtentView;
+import io.keelfs.fs.inode.Inode;
+import io.keelfs.fs.inode.InodeCodec;
+import io.keelfs.fs.names.Dirent;
+import io.keelfs.fs.names.Dirents;
+import io.keelfs.fs.names.NameHash;
+import io.keelfs.txn.Transaction;
+import io.keelfs.txn.TransactionIterator;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Passes 6 to 9, over one {@link InodeIndex}: inodes (decodable; i_size against the extents,
+ * bytes used against them, a directory's size; orphans waiting for deletion), dirents (the
+ * directory and the target exist, the recorded type is the target's, the slot is on the
+ * name's probe chain, no name twice in a directory, a directory named once), directory
+ * structure (every directory reachable from the root through its one parent, no loops;
+ * unreachable ones and files named by nothing go to /lost+found, made 0700 if missing) and
+ * last nlinks (recounted after the repairs above: files against their dirents, directories
+ * against 2 + subdirectories, a directory's parent pointer).
+ *
+ * <p>Names hash with the on-disk default {@link NameHash#SIPHASH}.
+ */
+final class NamespacePass implements FsckPass {
+    static final String NAME = "namespace";
+    static final String LOST_AND_FOUND = "lost+found";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public void run(FsckContext ctx) throws KeelException {
+        if (ctx.managed == null) {
+            return;
+        }
+        InodeIndex idx = new InodeIndex();
+        Findings findings = new Findings();
+        Geometry g = ctx.superblock.geometry();
+        boolean fits = ctx.engine().read(txn -> {
+            if (!readInodes(txn, idx, findings)) {
+                return false;
+            }
+            readOrphans(txn, idx, findings);
+            readExtents(txn, idx, g);
+            countDirents(txn, idx, findings);
+            return true;
+        });
+        if (!fits) {
+            ctx.report.operationalError("namespace: more than " + InodeIndex.INODES_MAX
+                    + " inodes; the in-heap cross-reference is bounded and the LMDB spill is"
+                    + " not implemented");
+            return;
+        }
+        ctx.report.files = 0;
+        ctx.report.directories = 0;
+        for (int i = 0; i < idx.count; i++) {
+            if (FileMode.isDirectory(idx.mode[i])) {
+                ctx.report.directories++;
+            } else {
+                ctx.report.files++;
+            }
+        }
+        checkInodes(idx, g, findings);
+        boolean changed = findings.applyAll(ctx, NAME) > 0;
+        Findings structure = new Findings();
+        DirectoryStructure.check(idx, structure);
+        changed |= structure.applyAll(ctx, NAME) > 0;
+        if (changed) {
+            // Repairs moved dirents: count again from what is now on the image.
+            ctx.engine().read(txn -> {
+                idx.resetCounts();
+                countDirents(txn, idx, new Findings());
+                return null;
+            });
+        }
+        Findings links = new Findings();
+        checkLinks(idx, links);
+        links.applyAll(ctx, NAME);
+    }
+
+    private static boolean readInodes(Transaction txn, InodeIndex idx, Findings findings)
+            throws KeelException {
+        TransactionIterator it = txn.iterator(BtreeId.INODES, Bpos.MIN);
+        long counted = -1;
+        for (Bkey k = it.next(); k != null; k = it.next()) {
+            Bpos pos = k.pos();
+            if (k.type() == KeyType.FS_COUNTERS && pos.inode() == 0) {
+                counted = k.value().length == 8 ? ByteBuffer.wrap(k.value()).getLong() : -2;
+                continue;
+            }
+            Inode inode;
+            try {
+                if (k.type() != KeyType.INODE || pos.inode() <= 0 || pos.offset() != 0) {
+                    throw new io.keelfs.error.KeyCorruptException("key type " + k.type() + " at " + pos);
+                }
+                inode = InodeCodec.decode(pos.inode(), k.value());
+            } catch (KeelException e) {
+                findings.add("inode-invalid", "inode " + pos.inode(), e.getMessage()
+                        + "; delete it (its names and data go with it)",
+                        t -> t.delete(BtreeId.INODES, pos));
+                continue;
+            }
+            if (!idx.add(inode.ino(), inode.mode(), inode.nlink(), inode.sizeBytes(),
+                    inode.usedBytes(), inode.parentIno(), inode.flags())) {
+                return false;
+            }
+        }
+        long found = idx.count;
+        if (counted != found) {
+            findings.add("inode-count", "inodes counter key", "says " + counted + ", found "
+                    + found + " inodes", t -> t.put(BtreeId.INODES, new Bkey(Bpos.of(0, 0),
+                            KeyType.FS_COUNTERS, ByteBuffer.allocate(8).putLong(found)
+                                    .array())));
+        }
+        return true;
+    }
+
+    private static void readOrphans(Transaction txn, InodeIndex idx, Findings findings)
+            throws KeelException {
+        TransactionIterator it = txn.iterator(BtreeId.ORPHANS, Bpos.MIN);
+        for (Bkey k = it.next(); k != null; k = it.next()) {
+            Bpos pos = k.pos();
+            int i = idx.find(pos.inode());
+            if (i < 0) {
+                findings.add("orphan-key-dangling", "orphan key " + pos, "names no inode;"
+                        + " delete it", t -> t.delete(BtreeId.ORPHANS, pos));
+            } else {
+                idx.orphan[i] = true;
+            }
+        }
+    }
+
+    private static void readExtents(Transaction txn, InodeIndex idx, Geometry g)
+            throws KeelException {
+        TransactionIterator it = txn.iterator(BtreeId.EXTENTS, Bpos.MIN);
+        for (Bkey k = it.next(); k != null; k = it.next()) {
+            ExtentView e;
+            try {
+                e = ExtentKeys.extent(k, g.blockSizeBytes(), g.bucketSizeBytes());
+            } catch (KeelException ex) {
+                continue;
+            }
+            int i = idx.find(e.ino());
+            if (i >= 0) {
+                idx.extentEnd[i] = Math.max(idx.extentEnd[i], e.endBytes());
+                idx.extentBytes[i] += e.lengthBytes();
+            }
+        }
+    }
+
+    /**
+     * One scan of DIRENTS: checks each entry and counts the valid ones into the index (names
+     * per target, subdirectories per directory, where each directory is held).
+     */
+    static void countDirents(Transaction txn, InodeIndex idx, Findings findings)
+            throws KeelException {
+        TransactionIterator it = txn.iterator(BtreeId.DIRENTS, Bpos.MIN);
+        long dir = -1;
+        long runStart = -1;
+        long lastSlot = -2;
+        Map<Long, List<byte[]>> namesByStart = new HashMap<>();
+        for (Bkey k = it.next(); k != null; k = it.next()) {
+            Bpos pos = k.pos();
+            if (pos.inode() != dir) {
+                dir = pos.inode();
+                namesByStart.clear();
+                lastSlot = -2;
+            }
+            if (pos.offset() != lastSlot + 1) {
+                runStart = pos.offset();
+            }
+            lastSlot = pos.offset();
+            if (k.type() == KeyType.HASH_WHITEOUT) {
+                continue;
+            }
+            String place = "dirent " + pos;
+            Dirent d;
+            try {
+                if (k.type() != KeyType.DIRENT || pos.offset() < Dirents.OFFSET_MIN) {
+                    throw new io.keelfs.error.KeyCorruptException("key type " + k.type() + " at slot "
+                            + pos.offset());
+                }
+                d = Dirent.decode(k);
+            } catch (KeelException e) {
+                findings.add("dirent-invalid", place, e.getMessage() + "; delete it",
+                        t -> t.delete(BtreeId.DIRENTS, pos));
+                continue;
+            }
+            place = "dirent '" + d.nameString() + "' in directory " + d.dirIno();
+            int di = idx.find(d.dirIno());
+            int ci = idx.find(d.childIno());
+            if (di < 0 || !FileMode.isDirectory(idx.mode[di])) {
+                findings.add("dirent-orphan", place, "its directory " + d.dirIno()
+                        + " does not exist or is no directory; delete it", remove(d));
+                continue;
+            }
+            if (ci < 0) {
+                findings.add("dirent-target-missing", place, "names inode " + d.childIno()
+                        + ", which does not exist; delete the entry", remove(d));
+                continue;
+            }
+            long start = NameHash.SIPHASH.slot(d.name(), Dirents.OFFSET_MIN);
+            if (start > pos.offset() || start < runStart) {
+                findings.add("dirent-hash", place, "sits at slot " + pos.offset()
+                        + ", off the probe chain of its name (from slot " + start + ");"
+                        + " move it", t -> rehash(t, d, idx.mode[ci]));
+            }
+            List<byte[]> same = namesByStart.computeIfAbsent(start, s -> new ArrayList<>());
+            if (same.stream().anyMatch(n -> Arrays.equals(n, d.name()))) {
+                findings.add("dirent-duplicate", place, "the name is in the directory twice;"
+                        + " delete the later entry", remove(d));
+                continue;
+            }
+            same.add(d.name());
+            int childType = FileMode.type(idx.mode[ci]);
+            if (d.typeBits() != childType) {
+                findings.add("dirent-type", place, "records type 0" + Integer.toOctalString(
+                        d.typeBits()) + ", inode " + d.childIno() + " is 0"
+                        + Integer.toOctalString(childType), t -> new Dirents(NameHash.SIPHASH)
+                                .replace(t, d, d.childIno(), childType));
+            }
+            if (FileMode.isDirectory(idx.mode[ci])) {
+                if (idx.heldIn[ci] != 0 || d.childIno() == Filesystem.ROOT_INO) {
+                    findings.add("directory-multiple-parents", place, "directory "
+                            + d.childIno() + " is already named in directory "
+                            + idx.heldIn[ci] + "; delete this entry", remove(d));
+                    continue;
+                }
+                idx.heldIn[ci] = d.dirIno();
+                idx.heldAt[ci] = pos.offset();
+                idx.subdirs[di]++;
+            }
+            idx.names[ci]++;
+        }
+    }
+
+    static FsckContext.TxnFix remove(Dirent d) {
+        return t -> new Dirents(NameHash.SIPHASH).remove(t, d);
+    }
+
+    private static void rehash(Transaction t, Dirent d, int mode) throws KeelException {
+        Dirents dirents = new Dirents(NameHash.SIPHASH);
+        dirents.remove(t, d);
+        if (dirents.lookup(t, d.dirIno(), d.name()) == null) {
+            dirents.insert(t, d.dirIno(), d.name(), d.childIno(), mode);
+        }
+    }
+
+    private static void checkInodes(InodeIndex idx, Geometry g, Findings findings) {
+        int bs = g.blockSizeBytes();
+        for (int i = 0; i < idx.count; i++) {
+            long ino = idx.ino[i];
+            String place = "inode " + ino;
+            int mode = idx.mode[i];
+            if (FileMode.isRegular(mode)) {
+                long end = idx.extentEnd[i];
+                long sizeBlocks = -Math.floorDiv(-idx.size[i], (long) bs) * bs;
+                if (end > sizeBlocks && (idx.flags[i] & Inode.FLAG_SIZE_DIRTY) == 0) {
+                    findings.add("extent-past-eof", place, "i_size " + idx.size[i]
+                            + " but extents reach " + end + "; set i_size to " + end,
+                            t -> update(t, ino, n -> n.withSize(end)));
+                }
+                long bytes = idx.extentBytes[i];
+                if (idx.used[i] != bytes) {
+                    findings.add("inode-used-bytes", place, "bytes used " + idx.used[i]
+                            + ", the extents hold " + bytes, t -> update(t, ino,
+                                    n -> n.withUsedDelta(bytes - n.usedBytes())));
+                }
+            } else if (FileMode.isDirectory(mode) && idx.size[i] != Inode.DIRECTORY_SIZE_BYTES) {
+                findings.add("inode-size", place, "directory i_size " + idx.size[i]
+                        + ", expected " + Inode.DIRECTORY_SIZE_BYTES, t -> update(t, ino,
+                                n -> n.withSize(Inode.DIRECTORY_SIZE_BYTES)));
+            }
+            if (ino == Filesystem.ROOT_INO && !FileMode.isDirectory(mode)) {
+                findings.add("root-not-directory", place, "mode 0" + Integer.toOctalString(
+                        mode), null);
+            }
+        }
+    }
+
+    /** Unlinked inodes, and nlink against the recounted dirents. */
+    private static void checkLinks(InodeIndex idx, Findings findings) {
+        for (int i = 0; i < idx.count; i++) {
+            long ino = idx.ino[i];
+            String place = "inode " + ino;
+            boolean dir = FileMode.isDirectory(idx.mode[i]);
+            boolean root = ino == Filesystem.ROOT_INO;
+            int names = idx.names[i];
+            if (names == 0 && !root) {
+                if (idx.nlink[i] == 0 && idx.orphan[i]) {
+                    findings.add("orphan-pending", place, "unlinked while open, its deletion"
+                            + " never finished (a crash); finish it", t -> { });
+                } else if (idx.nlink[i] == 0) {
+                    findings.add("orphan-key-missing", place, "nlink 0 and named by nothing,"
+                            + " but not in the orphans btree; delete it", t -> t.put(
+                                    BtreeId.ORPHANS, new Bkey(Bpos.of(ino, 0), KeyType.ORPHAN,
+                                            null)));
+                } else if (!dir) {
+                    findings.add("inode-unlinked", place, "nlink " + idx.nlink[i] + " but"
+                            + " named by no dirent; link it into /" + LOST_AND_FOUND,
+                            t -> LostAndFound.reattach(t, ino, null));
+                }
+                continue;
+            }
+            long want = dir ? 2 + idx.subdirs[i] : names;
+            if (idx.nlink[i] != want) {
+                findings.add("inode-nlink", place, "nlink " + idx.nlink[i] + ", expected "
+                        + want + (dir ? " (2 + subdirectories)" : " (dirents naming it)"),
+                        t -> update(t, ino, n -> n.withNlink(want)));
+            }
+            long parent = root ? Filesystem.ROOT_INO : idx.heldIn[i];
+            if (dir && parent != 0 && idx.parent[i] != parent) {
+                findings.add("directory-parent", place, "parent pointer " + idx.parent[i]
+                        + ", but it is named in directory " + parent, t -> update(t, ino,
+                                n -> n.withParent(parent)));
+            }
+        }
+    }
+
+    interface InodeChange {
+        Inode apply(Inode inode);
+    }
+
+    static void update(Transaction t, long ino, InodeChange change) throws KeelException {
+        Bkey k = t.get(BtreeId.INODES, Bpos.of(ino, 0));
+        if (k == null) {
+            return;
+        }
+        Inode next = change.apply(InodeCodec.decode(ino, k.value()));
+        t.put(BtreeId.INODES, new Bkey(Bpos.of(ino, 0), KeyType.INODE,
+                InodeCodec.encode(next)));
+    }
+}
