@@ -64,13 +64,6 @@ final class InodeIndex {
         return i >= 0 ? i : -1;
     }
 
-    void resetCounts() {
-        Arrays.fill(names, 0, count, 0);
-        Arrays.fill(subdirs, 0, count, 0);
-        Arrays.fill(heldIn, 0, count, 0);
-        Arrays.fill(heldAt, 0, count, 0);
-    }
-
     private void grow() {
         int n = Math.min(INODES_MAX, ino.length * 2);
         ino = Arrays.copyOf(ino, n);

@@ -50,19 +50,10 @@ final class NamespacePass implements FsckPass {
         if (ctx.managed == null) {
             return;
         }
-        InodeIndex idx = new InodeIndex();
         Findings findings = new Findings();
         Geometry g = ctx.superblock.geometry();
-        boolean fits = ctx.engine().read(txn -> {
-            if (!readInodes(txn, idx, findings)) {
-                return false;
-            }
-            readOrphans(txn, idx, findings);
-            readExtents(txn, idx, g);
-            countDirents(txn, idx, findings);
-            return true;
-        });
-        if (!fits) {
+        InodeIndex idx = readAll(ctx, g, findings);
+        if (idx == null) {
             ctx.report.operationalError("namespace: more than " + InodeIndex.INODES_MAX
                     + " inodes; the in-heap cross-reference is bounded and the LMDB spill is"
                     + " not implemented");
@@ -83,16 +74,28 @@ final class NamespacePass implements FsckPass {
         DirectoryStructure.check(idx, structure);
         changed |= structure.applyAll(ctx, NAME) > 0;
         if (changed) {
-            // Repairs moved dirents: count again from what is now on the image.
-            ctx.engine().read(txn -> {
-                idx.resetCounts();
-                countDirents(txn, idx, new Findings());
-                return null;
-            });
+            // Repairs moved dirents and may have made /lost+found: read again.
+            idx = readAll(ctx, g, new Findings());
         }
         Findings links = new Findings();
         checkLinks(idx, links);
         links.applyAll(ctx, NAME);
+    }
+
+    /** Everything the checks cross-reference, from one read transaction; null if too big. */
+    private static InodeIndex readAll(FsckContext ctx, Geometry g, Findings findings)
+            throws KeelException {
+        InodeIndex idx = new InodeIndex();
+        boolean fits = ctx.engine().read(txn -> {
+            if (!readInodes(txn, idx, findings)) {
+                return false;
+            }
+            readOrphans(txn, idx, findings);
+            readExtents(txn, idx, g);
+            countDirents(txn, idx, findings);
+            return true;
+        });
+        return fits ? idx : null;
     }
 
     private static boolean readInodes(Transaction txn, InodeIndex idx, Findings findings)
