@@ -120,6 +120,9 @@ final class NamespacePass implements FsckPass {
                         t -> t.delete(BtreeId.INODES, pos));
                 continue;
             }
+            if (FileMode.isSymlink(inode.mode())) {
+                checkSymlinkTarget(txn, inode.ino(), findings);
+            }
             if (!idx.add(inode.ino(), inode.mode(), inode.nlink(), inode.sizeBytes(),
                     inode.usedBytes(), inode.parentIno(), inode.flags())) {
                 return false;
@@ -133,6 +136,22 @@ final class NamespacePass implements FsckPass {
                                     .array())));
         }
         return true;
+    }
+
+    /** Placeholder target of a symlink whose target key was lost (e2fsck would clear it). */
+    static final byte[] LOST_TARGET = "lost+found/lost-symlink-target".getBytes(
+            java.nio.charset.StandardCharsets.UTF_8);
+
+    private static void checkSymlinkTarget(Transaction txn, long ino, Findings findings)
+            throws KeelException {
+        Bkey target = txn.get(BtreeId.XATTRS, Bpos.of(ino, 0));
+        if (target == null || target.type() != KeyType.SYMLINK || target.value() == null
+                || target.value().length == 0) {
+            findings.add("symlink-target-missing", "inode " + ino, "a symlink without its"
+                    + " target key; point it at " + new String(LOST_TARGET,
+                            java.nio.charset.StandardCharsets.UTF_8), t -> t.put(BtreeId.XATTRS,
+                                    new Bkey(Bpos.of(ino, 0), KeyType.SYMLINK, LOST_TARGET)));
+        }
     }
 
     private static void readOrphans(Transaction txn, InodeIndex idx, Findings findings)

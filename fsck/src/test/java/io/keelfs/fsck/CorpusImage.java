@@ -40,6 +40,16 @@ final class CorpusImage {
         device = new MemoryBlockDevice(sizeBytes, BLOCK, "corpus");
     }
 
+    private CorpusImage(MemoryBlockDevice device, Map<String, Long> ino) {
+        this.device = device;
+        this.ino.putAll(ino);
+    }
+
+    /** A copy-on-write copy of this image (cheap: the fuzz test damages many copies). */
+    CorpusImage copy() {
+        return new CorpusImage(device.snapshot(), ino);
+    }
+
     static CorpusImage formatted() throws KeelException {
         CorpusImage img = new CorpusImage(32L << 20);
         KeelImage.format(img.device, new Mkfs.Options(BLOCK, BUCKET, NODE, "corpus"));
