@@ -11,7 +11,8 @@ import io.keelfs.fs.names.Dirent;
  * (and each loop's entry, after cutting the dirent that closes the loop) is linked into
  * /lost+found; what is below comes back with it.
  *
- * <p>Bounded: each directory is walked once (states memoized), so the whole check is linear.
+ * <p>Bounded: each directory is walked once (its state is kept in the index), so the whole
+ * check is linear; the only other memory is the path of one walk.
  */
 final class DirectoryStructure {
     private static final byte UNKNOWN = 0;
@@ -22,32 +23,36 @@ final class DirectoryStructure {
     private DirectoryStructure() {}
 
     static void check(InodeIndex idx, Findings findings) {
-        byte[] state = new byte[idx.count];
-        int[] path = new int[idx.count];
-        for (int i = 0; i < idx.count; i++) {
-            if (!FileMode.isDirectory(idx.mode[i]) || state[i] != UNKNOWN) {
+        int[] path = new int[64];
+        for (int i = 0; i < idx.count(); i++) {
+            if (!FileMode.isDirectory(idx.mode(i)) || idx.get(i, InodeIndex.STATE) != UNKNOWN) {
                 continue;
             }
             int depth = 0;
             int at = i;
             byte outcome;
             while (true) {
-                if (idx.ino[at] == Filesystem.ROOT_INO || state[at] == REACHABLE) {
+                if (idx.ino(at) == Filesystem.ROOT_INO
+                        || idx.get(at, InodeIndex.STATE) == REACHABLE) {
                     outcome = REACHABLE;
                     break;
                 }
-                if (state[at] == DETACHED) {
+                if (idx.get(at, InodeIndex.STATE) == DETACHED) {
                     outcome = DETACHED;
                     break;
                 }
-                if (state[at] == WALKING) {
+                if (idx.get(at, InodeIndex.STATE) == WALKING) {
                     loop(idx, at, findings);
                     outcome = DETACHED;
                     break;
                 }
-                state[at] = WALKING;
+                idx.set(at, InodeIndex.STATE, WALKING);
+                if (depth == path.length) {
+                    path = java.util.Arrays.copyOf(path, 2 * depth);
+                }
                 path[depth++] = at;
-                int up = idx.heldIn[at] == 0 ? -1 : idx.find(idx.heldIn[at]);
+                long holder = idx.get(at, InodeIndex.HELD_IN);
+                int up = holder == 0 ? -1 : idx.find(holder);
                 if (up < 0) {
                     unreachable(idx, at, findings);
                     outcome = DETACHED;
@@ -56,22 +61,22 @@ final class DirectoryStructure {
                 at = up;
             }
             for (int j = 0; j < depth; j++) {
-                state[path[j]] = outcome;
+                idx.set(path[j], InodeIndex.STATE, outcome);
             }
         }
     }
 
     private static void unreachable(InodeIndex idx, int at, Findings findings) {
-        long ino = idx.ino[at];
+        long ino = idx.get(at, InodeIndex.INO);
         findings.add("directory-unreachable", "directory " + ino, "named by no dirent"
                 + " reachable from the root; link it into /" + NamespacePass.LOST_AND_FOUND,
                 t -> LostAndFound.reattach(t, ino, null));
     }
 
     private static void loop(InodeIndex idx, int at, Findings findings) {
-        long ino = idx.ino[at];
-        long holder = idx.heldIn[at];
-        long slot = idx.heldAt[at];
+        long ino = idx.get(at, InodeIndex.INO);
+        long holder = idx.get(at, InodeIndex.HELD_IN);
+        long slot = idx.get(at, InodeIndex.HELD_AT);
         findings.add("directory-loop", "directory " + ino, "its parent chain (through"
                 + " directory " + holder + ") comes back to it; cut the entry at slot " + slot
                 + " of " + holder + " and link it into /" + NamespacePass.LOST_AND_FOUND,

@@ -1,6 +1,7 @@
 package io.keelfs.fsck;
 
 import io.keelfs.error.KeelException;
+import io.keelfs.error.KeyCorruptException;
 import io.keelfs.format.Bkey;
 import io.keelfs.format.Bpos;
 import io.keelfs.format.BtreeId;
@@ -55,46 +56,72 @@ final class NamespacePass implements FsckPass {
         InodeIndex idx = readAll(ctx, g, findings);
         if (idx == null) {
             ctx.report.operationalError("namespace: more than " + InodeIndex.INODES_MAX
-                    + " inodes; the in-heap cross-reference is bounded and the LMDB spill is"
-                    + " not implemented");
+                    + " inodes");
             return;
         }
-        ctx.report.files = 0;
-        ctx.report.directories = 0;
-        for (int i = 0; i < idx.count; i++) {
-            if (FileMode.isDirectory(idx.mode[i])) {
-                ctx.report.directories++;
-            } else {
-                ctx.report.files++;
+        try {
+            if (idx.count() == 0) {
+                ctx.report.info("namespace: no inodes: the image holds no filesystem (formatted"
+                        + " for the engine only); namespace checks skipped");
+                return;
+            }
+            if (idx.find(Filesystem.ROOT_INO) < 0) {
+                ctx.report.problem(NAME, "root-missing", "inode " + Filesystem.ROOT_INO,
+                        "no root directory inode; the filesystem does not mount");
+            }
+            ctx.report.files = 0;
+            ctx.report.directories = 0;
+            for (int i = 0; i < idx.count(); i++) {
+                if (FileMode.isDirectory(idx.mode(i))) {
+                    ctx.report.directories++;
+                } else {
+                    ctx.report.files++;
+                }
+            }
+            if (idx.spilled()) {
+                ctx.report.info("namespace: " + idx.count() + " inodes: cross-reference"
+                        + " spilled to an LMDB scratch environment");
+            }
+            checkInodes(idx, g, findings);
+            boolean changed = findings.applyAll(ctx, NAME) > 0;
+            Findings structure = new Findings();
+            DirectoryStructure.check(idx, structure);
+            changed |= structure.applyAll(ctx, NAME) > 0;
+            if (changed) {
+                // Repairs moved dirents and may have made /lost+found: read again.
+                idx.close();
+                idx = readAll(ctx, g, new Findings());
+            }
+            Findings links = new Findings();
+            checkLinks(idx, links);
+            links.applyAll(ctx, NAME);
+        } finally {
+            if (idx != null) {
+                idx.close();
             }
         }
-        checkInodes(idx, g, findings);
-        boolean changed = findings.applyAll(ctx, NAME) > 0;
-        Findings structure = new Findings();
-        DirectoryStructure.check(idx, structure);
-        changed |= structure.applyAll(ctx, NAME) > 0;
-        if (changed) {
-            // Repairs moved dirents and may have made /lost+found: read again.
-            idx = readAll(ctx, g, new Findings());
-        }
-        Findings links = new Findings();
-        checkLinks(idx, links);
-        links.applyAll(ctx, NAME);
     }
 
     /** Everything the checks cross-reference, from one read transaction; null if too big. */
     private static InodeIndex readAll(FsckContext ctx, Geometry g, Findings findings)
             throws KeelException {
         InodeIndex idx = new InodeIndex();
-        boolean fits = ctx.engine().read(txn -> {
+        boolean fits = false;
+        try {
+            fits = ctx.engine().read(txn -> {
             if (!readInodes(txn, idx, findings)) {
                 return false;
             }
-            readOrphans(txn, idx, findings);
-            readExtents(txn, idx, g);
-            countDirents(txn, idx, findings);
-            return true;
-        });
+                readOrphans(txn, idx, findings);
+                readExtents(txn, idx, g);
+                countDirents(txn, idx, findings);
+                return true;
+            });
+        } finally {
+            if (!fits) {
+                idx.close();
+            }
+        }
         return fits ? idx : null;
     }
 
@@ -111,7 +138,7 @@ final class NamespacePass implements FsckPass {
             Inode inode;
             try {
                 if (k.type() != KeyType.INODE || pos.inode() <= 0 || pos.offset() != 0) {
-                    throw new io.keelfs.error.KeyCorruptException("key type " + k.type() + " at " + pos);
+                    throw new KeyCorruptException("key type " + k.type() + " at " + pos);
                 }
                 inode = InodeCodec.decode(pos.inode(), k.value());
             } catch (KeelException e) {
@@ -128,7 +155,7 @@ final class NamespacePass implements FsckPass {
                 return false;
             }
         }
-        long found = idx.count;
+        long found = idx.count();
         if (counted != found) {
             findings.add("inode-count", "inodes counter key", "says " + counted + ", found "
                     + found + " inodes", t -> t.put(BtreeId.INODES, new Bkey(Bpos.of(0, 0),
@@ -164,7 +191,7 @@ final class NamespacePass implements FsckPass {
                 findings.add("orphan-key-dangling", "orphan key " + pos, "names no inode;"
                         + " delete it", t -> t.delete(BtreeId.ORPHANS, pos));
             } else {
-                idx.orphan[i] = true;
+                idx.set(i, InodeIndex.ORPHAN, 1);
             }
         }
     }
@@ -181,8 +208,9 @@ final class NamespacePass implements FsckPass {
             }
             int i = idx.find(e.ino());
             if (i >= 0) {
-                idx.extentEnd[i] = Math.max(idx.extentEnd[i], e.endBytes());
-                idx.extentBytes[i] += e.lengthBytes();
+                idx.set(i, InodeIndex.EXTENT_END, Math.max(idx.get(i, InodeIndex.EXTENT_END),
+                        e.endBytes()));
+                idx.add(i, InodeIndex.EXTENT_BYTES, e.lengthBytes());
             }
         }
     }
@@ -216,7 +244,7 @@ final class NamespacePass implements FsckPass {
             Dirent d;
             try {
                 if (k.type() != KeyType.DIRENT || pos.offset() < Dirents.OFFSET_MIN) {
-                    throw new io.keelfs.error.KeyCorruptException("key type " + k.type() + " at slot "
+                    throw new KeyCorruptException("key type " + k.type() + " at slot "
                             + pos.offset());
                 }
                 d = Dirent.decode(k);
@@ -228,7 +256,7 @@ final class NamespacePass implements FsckPass {
             place = "dirent '" + d.nameString() + "' in directory " + d.dirIno();
             int di = idx.find(d.dirIno());
             int ci = idx.find(d.childIno());
-            if (di < 0 || !FileMode.isDirectory(idx.mode[di])) {
+            if (di < 0 || !FileMode.isDirectory(idx.mode(di))) {
                 findings.add("dirent-orphan", place, "its directory " + d.dirIno()
                         + " does not exist or is no directory; delete it", remove(d));
                 continue;
@@ -238,11 +266,12 @@ final class NamespacePass implements FsckPass {
                         + ", which does not exist; delete the entry", remove(d));
                 continue;
             }
+            int childMode = idx.mode(ci);
             long start = NameHash.SIPHASH.slot(d.name(), Dirents.OFFSET_MIN);
             if (start > pos.offset() || start < runStart) {
                 findings.add("dirent-hash", place, "sits at slot " + pos.offset()
                         + ", off the probe chain of its name (from slot " + start + ");"
-                        + " move it", t -> rehash(t, d, idx.mode[ci]));
+                        + " move it", t -> rehash(t, d, childMode));
             }
             List<byte[]> same = namesByStart.computeIfAbsent(start, s -> new ArrayList<>());
             if (same.stream().anyMatch(n -> Arrays.equals(n, d.name()))) {
@@ -251,25 +280,25 @@ final class NamespacePass implements FsckPass {
                 continue;
             }
             same.add(d.name());
-            int childType = FileMode.type(idx.mode[ci]);
+            int childType = FileMode.type(idx.mode(ci));
             if (d.typeBits() != childType) {
                 findings.add("dirent-type", place, "records type 0" + Integer.toOctalString(
                         d.typeBits()) + ", inode " + d.childIno() + " is 0"
                         + Integer.toOctalString(childType), t -> new Dirents(NameHash.SIPHASH)
                                 .replace(t, d, d.childIno(), childType));
             }
-            if (FileMode.isDirectory(idx.mode[ci])) {
-                if (idx.heldIn[ci] != 0 || d.childIno() == Filesystem.ROOT_INO) {
+            if (FileMode.isDirectory(idx.mode(ci))) {
+                if (idx.get(ci, InodeIndex.HELD_IN) != 0 || d.childIno() == Filesystem.ROOT_INO) {
                     findings.add("directory-multiple-parents", place, "directory "
                             + d.childIno() + " is already named in directory "
-                            + idx.heldIn[ci] + "; delete this entry", remove(d));
+                            + idx.get(ci, InodeIndex.HELD_IN) + "; delete this entry", remove(d));
                     continue;
                 }
-                idx.heldIn[ci] = d.dirIno();
-                idx.heldAt[ci] = pos.offset();
-                idx.subdirs[di]++;
+                idx.set(ci, InodeIndex.HELD_IN, d.dirIno());
+                idx.set(ci, InodeIndex.HELD_AT, pos.offset());
+                idx.add(di, InodeIndex.SUBDIRS, 1);
             }
-            idx.names[ci]++;
+            idx.add(ci, InodeIndex.NAMES, 1);
         }
     }
 
@@ -287,26 +316,29 @@ final class NamespacePass implements FsckPass {
 
     private static void checkInodes(InodeIndex idx, Geometry g, Findings findings) {
         int bs = g.blockSizeBytes();
-        for (int i = 0; i < idx.count; i++) {
-            long ino = idx.ino[i];
+        for (int i = 0; i < idx.count(); i++) {
+            long ino = idx.get(i, InodeIndex.INO);
             String place = "inode " + ino;
-            int mode = idx.mode[i];
+            int mode = idx.mode(i);
             if (FileMode.isRegular(mode)) {
-                long end = idx.extentEnd[i];
-                long sizeBlocks = -Math.floorDiv(-idx.size[i], (long) bs) * bs;
-                if (end > sizeBlocks && (idx.flags[i] & Inode.FLAG_SIZE_DIRTY) == 0) {
-                    findings.add("extent-past-eof", place, "i_size " + idx.size[i]
+                long end = idx.get(i, InodeIndex.EXTENT_END);
+                long sizeBlocks = -Math.floorDiv(-idx.get(i, InodeIndex.SIZE), (long) bs) * bs;
+                boolean truncating = (idx.get(i, InodeIndex.FLAGS) & Inode.FLAG_SIZE_DIRTY) != 0;
+                if (end > sizeBlocks && !truncating) {
+                    findings.add("extent-past-eof", place, "i_size " + idx.get(i, InodeIndex.SIZE)
                             + " but extents reach " + end + "; set i_size to " + end,
                             t -> update(t, ino, n -> n.withSize(end)));
                 }
-                long bytes = idx.extentBytes[i];
-                if (idx.used[i] != bytes) {
-                    findings.add("inode-used-bytes", place, "bytes used " + idx.used[i]
+                long bytes = idx.get(i, InodeIndex.EXTENT_BYTES);
+                if (idx.get(i, InodeIndex.USED) != bytes) {
+                    long used = idx.get(i, InodeIndex.USED);
+                    findings.add("inode-used-bytes", place, "bytes used " + used
                             + ", the extents hold " + bytes, t -> update(t, ino,
                                     n -> n.withUsedDelta(bytes - n.usedBytes())));
                 }
-            } else if (FileMode.isDirectory(mode) && idx.size[i] != Inode.DIRECTORY_SIZE_BYTES) {
-                findings.add("inode-size", place, "directory i_size " + idx.size[i]
+            } else if (FileMode.isDirectory(mode)
+                    && idx.get(i, InodeIndex.SIZE) != Inode.DIRECTORY_SIZE_BYTES) {
+                findings.add("inode-size", place, "directory i_size " + idx.get(i, InodeIndex.SIZE)
                         + ", expected " + Inode.DIRECTORY_SIZE_BYTES, t -> update(t, ino,
                                 n -> n.withSize(Inode.DIRECTORY_SIZE_BYTES)));
             }
@@ -319,37 +351,39 @@ final class NamespacePass implements FsckPass {
 
     /** Unlinked inodes, and nlink against the recounted dirents. */
     private static void checkLinks(InodeIndex idx, Findings findings) {
-        for (int i = 0; i < idx.count; i++) {
-            long ino = idx.ino[i];
+        for (int i = 0; i < idx.count(); i++) {
+            long ino = idx.get(i, InodeIndex.INO);
             String place = "inode " + ino;
-            boolean dir = FileMode.isDirectory(idx.mode[i]);
+            boolean dir = FileMode.isDirectory(idx.mode(i));
             boolean root = ino == Filesystem.ROOT_INO;
-            int names = idx.names[i];
+            long names = idx.get(i, InodeIndex.NAMES);
+            long nlink = idx.get(i, InodeIndex.NLINK);
+            long parentField = idx.get(i, InodeIndex.PARENT);
             if (names == 0 && !root) {
-                if (idx.nlink[i] == 0 && idx.orphan[i]) {
+                if (idx.get(i, InodeIndex.NLINK) == 0 && (idx.get(i, InodeIndex.ORPHAN) != 0)) {
                     findings.add("orphan-pending", place, "unlinked while open, its deletion"
                             + " never finished (a crash); finish it", t -> { });
-                } else if (idx.nlink[i] == 0) {
+                } else if (idx.get(i, InodeIndex.NLINK) == 0) {
                     findings.add("orphan-key-missing", place, "nlink 0 and named by nothing,"
                             + " but not in the orphans btree; delete it", t -> t.put(
                                     BtreeId.ORPHANS, new Bkey(Bpos.of(ino, 0), KeyType.ORPHAN,
                                             null)));
                 } else if (!dir) {
-                    findings.add("inode-unlinked", place, "nlink " + idx.nlink[i] + " but"
+                    findings.add("inode-unlinked", place, "nlink " + nlink + " but"
                             + " named by no dirent; link it into /" + LOST_AND_FOUND,
                             t -> LostAndFound.reattach(t, ino, null));
                 }
                 continue;
             }
-            long want = dir ? 2 + idx.subdirs[i] : names;
-            if (idx.nlink[i] != want) {
-                findings.add("inode-nlink", place, "nlink " + idx.nlink[i] + ", expected "
+            long want = dir ? 2 + idx.get(i, InodeIndex.SUBDIRS) : names;
+            if (idx.get(i, InodeIndex.NLINK) != want) {
+                findings.add("inode-nlink", place, "nlink " + nlink + ", expected "
                         + want + (dir ? " (2 + subdirectories)" : " (dirents naming it)"),
                         t -> update(t, ino, n -> n.withNlink(want)));
             }
-            long parent = root ? Filesystem.ROOT_INO : idx.heldIn[i];
-            if (dir && parent != 0 && idx.parent[i] != parent) {
-                findings.add("directory-parent", place, "parent pointer " + idx.parent[i]
+            long parent = root ? Filesystem.ROOT_INO : idx.get(i, InodeIndex.HELD_IN);
+            if (dir && parent != 0 && idx.get(i, InodeIndex.PARENT) != parent) {
+                findings.add("directory-parent", place, "parent pointer " + parentField
                         + ", but it is named in directory " + parent, t -> update(t, ino,
                                 n -> n.withParent(parent)));
             }

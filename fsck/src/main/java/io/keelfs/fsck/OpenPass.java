@@ -3,13 +3,15 @@ package io.keelfs.fsck;
 import io.keelfs.alloc.ManagedEngine;
 import io.keelfs.engine.EngineOptions;
 import io.keelfs.error.KeelException;
+import io.keelfs.format.Superblock;
 
 /**
  * Opens the engine the filesystem passes read through: read-only for -n (the journal replayed
  * in memory, nothing written), writable for --repair (every fix then a journaled
  * transaction). A writable open that the engine refuses (alloc records not matching the nodes)
  * falls back to read-only: the damage is then reported, not fixed. Skipped when the topology
- * pass found damaged nodes, since every scan would stop at them.
+ * pass found damaged nodes, since every scan would stop at them, and on an engine-only image
+ * (formatted without alloc records: engine tests), which has no filesystem to check.
  */
 final class OpenPass implements FsckPass {
     @Override
@@ -21,6 +23,11 @@ final class OpenPass implements FsckPass {
     public void run(FsckContext ctx) throws KeelException {
         if (ctx.plan == null || ctx.topologyDamaged) {
             ctx.report.info("filesystem passes skipped: the btrees are damaged (see above)");
+            return;
+        }
+        if ((ctx.superblock.features() & Superblock.FEATURE_ALLOC_RECORDS) == 0) {
+            ctx.report.info("an engine-only image (no alloc records, no filesystem):"
+                    + " filesystem passes skipped");
             return;
         }
         EngineOptions options = EngineOptions.defaults().withCheckpointIntervalMs(0);
