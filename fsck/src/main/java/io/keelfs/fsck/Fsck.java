@@ -39,9 +39,14 @@ public final class Fsck {
         FsckContext ctx = new FsckContext(device, options, report, questioner, progress);
         try {
             for (FsckPass pass : passes()) {
+                long start = System.nanoTime();
                 try {
                     progress.start(pass.name());
                     pass.run(ctx);
+                    if (options.verbose()) {
+                        report.info(String.format("%s: %.0f ms", pass.name(),
+                                (System.nanoTime() - start) / 1e6));
+                    }
                 } catch (KeelException e) {
                     report.operationalError(pass.name() + ": " + e.getMessage());
                     break;
