@@ -98,14 +98,19 @@ class FsckBenchTest {
         }
         Path image = dir.resolve("ext4.img");
         long sizeMiB = Math.max(256, (long) files * 8 / 1024);
-        if (run("mkfs.ext4", "-q", "-F", "-d", tree.toString(), image.toString(),
-                sizeMiB + "M") != 0) {
+        if (run("mkfs.ext4", "-q", "-F", "-N", String.valueOf(files + 4096), "-d",
+                tree.toString(), image.toString(), sizeMiB + "M") != 0) {
+            System.out.println("ext4: mkfs.ext4 -d failed (e2fsprogs missing?)");
             return -1;
         }
         long t = System.nanoTime();
         int exit = run("e2fsck", "-fn", image.toString());
         double s = (System.nanoTime() - t) / 1e9;
-        return exit == 0 ? s : -1;
+        if (exit != 0) {
+            System.out.println("ext4: e2fsck -fn exit " + exit);
+            return -1;
+        }
+        return s;
     }
 
     private static int run(String... cmd) throws Exception {
