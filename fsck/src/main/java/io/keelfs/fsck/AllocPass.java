@@ -58,6 +58,14 @@ final class AllocPass implements FsckPass {
         boolean ownerOk;
         ExtentView prev;
         final java.util.Set<Bpos> bpRewritten;
+        /** Check each extent's backpointer by lookup (the slow path) or only hash them. */
+        boolean lookups;
+        /** Order-independent digest of the (extent, backpointer) pairs, and their count. */
+        long pairSum;
+        long pairXor;
+        long pairs;
+        TransactionIterator inodes;
+        Bkey inodeAt;
 
         Scan(Geometry g, java.util.Set<Bpos> bpRewritten) {
             this.bpRewritten = bpRewritten;
@@ -76,10 +84,23 @@ final class AllocPass implements FsckPass {
         if (ctx.managed == null || ctx.nodeBuckets == null) {
             return;
         }
-        Scan s = new Scan(ctx.superblock.geometry(), ctx.backpointersRewritten);
+        Scan fast = new Scan(ctx.superblock.geometry(), ctx.backpointersRewritten);
+        Scan s = ctx.engine().read(txn -> {
+            // Fast path: extents hashed, not looked up; if the backpointers hash the same,
+            // every extent has exactly its backpointer and no place is claimed twice.
+            readRecords(txn, fast);
+            scanExtents(ctx, txn, fast);
+            Scan chosen = fast;
+            if (!digestMatches(txn, fast)) {
+                chosen = new Scan(ctx.superblock.geometry(), ctx.backpointersRewritten);
+                chosen.lookups = true;
+                readRecords(txn, chosen);
+                scanExtents(ctx, txn, chosen);
+            }
+            return chosen;
+        });
+        ctx.backpointersVerified = !s.lookups && s.findings.isEmpty();
         ctx.engine().read(txn -> {
-            readRecords(txn, s);
-            scanExtents(ctx, txn, s);
             compare(ctx, txn, s);
             checkDerived(txn, s, BtreeId.FREESPACE, DataType.FREE);
             checkDerived(txn, s, BtreeId.NEED_DISCARD, DataType.NEED_DISCARD);
@@ -136,9 +157,16 @@ final class AllocPass implements FsckPass {
 
     private static void checkExtent(Transaction txn, Scan s, ExtentView e, String place)
             throws KeelException {
+        if (!s.lookups) {
+            s.pairSum += pairHash(e.bucket(), e.offsetInBucketBytes(), e.ino(), e.startBytes(),
+                    e.lengthBytes());
+            s.pairXor ^= pairHash(e.ino(), e.startBytes(), e.lengthBytes(), e.bucket(),
+                    e.offsetInBucketBytes());
+            s.pairs++;
+        }
         if (e.ino() != s.ownerIno) {
             s.ownerIno = e.ino();
-            Bkey ik = txn.get(BtreeId.INODES, Bpos.of(e.ino(), 0));
+            Bkey ik = ownerKey(txn, s, e.ino());
             s.ownerOk = ik != null && ik.type() == KeyType.INODE && isRegular(e.ino(), ik);
             s.prev = null;
         }
@@ -171,11 +199,62 @@ final class AllocPass implements FsckPass {
             }
             return;
         }
-        if (!checkBackpointer(txn, s, e, place)) {
+        if (s.lookups && !checkBackpointer(txn, s, e, place)) {
             return;
         }
         s.prev = e;
         s.live[bi] += e.lengthBytes();
+    }
+
+    /**
+     * The INODES key of {@code ino}: a merge with a second iterator (extents come in inode
+     * order), not a lookup per file.
+     */
+    private static Bkey ownerKey(Transaction txn, Scan s, long ino) throws KeelException {
+        if (s.inodes == null) {
+            s.inodes = txn.iterator(BtreeId.INODES, Bpos.of(1, 0));
+            s.inodeAt = s.inodes.next();
+        }
+        while (s.inodeAt != null && Long.compareUnsigned(s.inodeAt.pos().inode(), ino) < 0) {
+            s.inodeAt = s.inodes.next();
+        }
+        return s.inodeAt != null && s.inodeAt.pos().inode() == ino
+                && s.inodeAt.pos().offset() == 0 ? s.inodeAt : null;
+    }
+
+    /** Whether BACKPOINTERS holds exactly the pairs the extent scan hashed. */
+    private static boolean digestMatches(Transaction txn, Scan s) throws KeelException {
+        long sum = 0;
+        long xor = 0;
+        long n = 0;
+        TransactionIterator it = txn.iterator(BtreeId.BACKPOINTERS, Bpos.MIN);
+        for (Bkey k = it.next(); k != null; k = it.next()) {
+            BackpointerView bp;
+            try {
+                bp = ExtentKeys.backpointer(k);
+            } catch (KeelException e) {
+                return false;
+            }
+            sum += pairHash(bp.bucket(), bp.offsetInBucketBytes(), bp.ino(),
+                    bp.fileOffsetBytes(), bp.lengthBytes());
+            xor ^= pairHash(bp.ino(), bp.fileOffsetBytes(), bp.lengthBytes(), bp.bucket(),
+                    bp.offsetInBucketBytes());
+            n++;
+        }
+        return n == s.pairs && sum == s.pairSum && xor == s.pairXor;
+    }
+
+    /** A 64-bit mix of one (place, extent) pair (murmur3's finalizer over each field). */
+    static long pairHash(long a, long b, long c, long d, long e) {
+        long h = 0x9e3779b97f4a7c15L;
+        for (long v : new long[] {a, b, c, d, e}) {
+            h ^= v;
+            h *= 0xff51afd7ed558ccdL;
+            h ^= h >>> 33;
+            h *= 0xc4ceb9fe1a85ec53L;
+            h ^= h >>> 33;
+        }
+        return h;
     }
 
     private static boolean isRegular(long ino, Bkey ik) {

@@ -57,7 +57,7 @@ final class BackpointerPass implements FsckPass {
                         t -> t.delete(BtreeId.BACKPOINTERS, pos));
                 continue;
             }
-            String why = extentProblem(txn, g, bp);
+            String why = ctx.backpointersVerified ? null : extentProblem(txn, g, bp);
             if (why != null) {
                 findings.add("backpointer-extra", "bucket " + bp.bucket() + " +"
                         + bp.offsetInBucketBytes(), bp + ": " + why + "; delete it",

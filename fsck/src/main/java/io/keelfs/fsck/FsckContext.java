@@ -47,6 +47,8 @@ final class FsckContext {
     long orphansPending;
     /** Backpointers the alloc pass rewrote for their extent: not extra. */
     final java.util.Set<io.keelfs.format.Bpos> backpointersRewritten = new java.util.HashSet<>();
+    /** The alloc pass matched every backpointer to its extent by digest, with no findings. */
+    boolean backpointersVerified;
     /** Set by a namespace repair: counts read before it are stale. */
     boolean namespaceChanged;
 

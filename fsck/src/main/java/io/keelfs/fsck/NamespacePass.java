@@ -266,6 +266,13 @@ final class NamespacePass implements FsckPass {
                         + ", which does not exist; delete the entry", remove(d));
                 continue;
             }
+            String badName = nameProblem(d.name());
+            if (badName != null) {
+                findings.add("dirent-name", place, badName + "; delete the entry (the inode"
+                        + " goes to /" + LOST_AND_FOUND + " if nothing else names it)",
+                        remove(d));
+                continue;
+            }
             int childMode = idx.mode(ci);
             long start = NameHash.SIPHASH.slot(d.name(), Dirents.OFFSET_MIN);
             if (start > pos.offset() || start < runStart) {
@@ -300,6 +307,27 @@ final class NamespacePass implements FsckPass {
             }
             idx.add(ci, InodeIndex.NAMES, 1);
         }
+    }
+
+    /** Why a dirent name cannot be used through the filesystem API, or null. */
+    static String nameProblem(byte[] name) {
+        for (byte b : name) {
+            if (b == 0 || b == '/') {
+                return "the name holds a " + (b == 0 ? "NUL" : "'/'") + " byte";
+            }
+        }
+        if (name.length <= 2 && (name.length == 1 || name[1] == '.') && name[0] == '.') {
+            return "the name is '.' or '..'";
+        }
+        try {
+            java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(name));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return "the name is not valid UTF-8";
+        }
+        return null;
     }
 
     static FsckContext.TxnFix remove(Dirent d) {

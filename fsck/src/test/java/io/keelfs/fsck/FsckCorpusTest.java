@@ -456,6 +456,18 @@ class FsckCorpusTest {
         repairable("dirent-duplicate");
     }
 
+    @Test
+    void direntNameNotValidUtf8() throws Exception {
+        long dir = img.ino("/c");
+        long f5 = img.ino("/c/f5");
+        img.damage(t -> {
+            new Dirents(NameHash.SIPHASH).insert(t, dir, new byte[] {'f', (byte) 0xff}, f5,
+                    FileMode.S_IFREG | 0644);
+            return null;
+        });
+        repairable("dirent-name");
+    }
+
     // ---- directory structure ----
 
     @Test
