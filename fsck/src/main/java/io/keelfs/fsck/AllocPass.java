@@ -142,20 +142,19 @@ final class AllocPass implements FsckPass {
         TransactionIterator it = txn.iterator(BtreeId.EXTENTS, Bpos.MIN);
         for (Bkey k = it.next(); k != null; k = it.next()) {
             Bpos pos = k.pos();
-            String place = "extent key " + pos;
             ExtentView e;
             try {
                 e = ExtentKeys.extent(k, bs, s.g.bucketSizeBytes());
             } catch (KeelException ex) {
-                s.findings.add("extent-invalid", place, ex.getMessage() + "; delete it",
+                s.findings.add("extent-invalid", "extent key " + pos, ex.getMessage() + "; delete it",
                         t -> t.delete(BtreeId.EXTENTS, pos));
                 continue;
             }
-            checkExtent(txn, s, e, place);
+            checkExtent(txn, s, e);
         }
     }
 
-    private static void checkExtent(Transaction txn, Scan s, ExtentView e, String place)
+    private static void checkExtent(Transaction txn, Scan s, ExtentView e)
             throws KeelException {
         if (!s.lookups) {
             s.pairSum += pairHash(e.bucket(), e.offsetInBucketBytes(), e.ino(), e.startBytes(),
@@ -199,7 +198,7 @@ final class AllocPass implements FsckPass {
             }
             return;
         }
-        if (s.lookups && !checkBackpointer(txn, s, e, place)) {
+        if (s.lookups && !checkBackpointer(txn, s, e)) {
             return;
         }
         s.prev = e;
@@ -246,15 +245,15 @@ final class AllocPass implements FsckPass {
 
     /** A 64-bit mix of one (place, extent) pair (murmur3's finalizer over each field). */
     static long pairHash(long a, long b, long c, long d, long e) {
-        long h = 0x9e3779b97f4a7c15L;
-        for (long v : new long[] {a, b, c, d, e}) {
-            h ^= v;
-            h *= 0xff51afd7ed558ccdL;
-            h ^= h >>> 33;
-            h *= 0xc4ceb9fe1a85ec53L;
-            h ^= h >>> 33;
-        }
-        return h;
+        return mix(mix(mix(mix(mix(0x9e3779b97f4a7c15L, a), b), c), d), e);
+    }
+
+    private static long mix(long h, long v) {
+        h ^= v;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        return h ^ (h >>> 33);
     }
 
     private static boolean isRegular(long ino, Bkey ik) {
@@ -289,7 +288,7 @@ final class AllocPass implements FsckPass {
      * or naming another live extent at the same place (a bucket claimed twice: this extent is
      * the intruder and goes; false).
      */
-    private static boolean checkBackpointer(Transaction txn, Scan s, ExtentView e, String place)
+    private static boolean checkBackpointer(Transaction txn, Scan s, ExtentView e)
             throws KeelException {
         BackpointerView bp = backpointerAt(txn, e.backpointerPos());
         if (bp != null && e.matches(bp)) {
@@ -355,9 +354,8 @@ final class AllocPass implements FsckPass {
                 ctx.progress.update(b, s.buckets);
             }
             DataType want = expected(s, ctx, b);
-            String place = "bucket " + b;
             if (want == DataType.BTREE && s.live[b] > 0) {
-                ctx.report.problem(NAME, "bucket-claimed-twice", place, "the bucket holds"
+                ctx.report.problem(NAME, "bucket-claimed-twice", "bucket " + b, "the bucket holds"
                         + " reachable btree nodes and " + s.live[b] + " bytes of extents");
                 continue;
             }

@@ -225,12 +225,15 @@ final class NamespacePass implements FsckPass {
         long dir = -1;
         long runStart = -1;
         long lastSlot = -2;
-        Map<Long, List<byte[]>> namesByStart = new HashMap<>();
+        // Names by the first slot of their chain: equal names share it.
+        Map<Long, byte[]> firstByStart = new HashMap<>();
+        Map<Long, List<byte[]>> moreByStart = new HashMap<>();
         for (Bkey k = it.next(); k != null; k = it.next()) {
             Bpos pos = k.pos();
             if (pos.inode() != dir) {
                 dir = pos.inode();
-                namesByStart.clear();
+                firstByStart.clear();
+                moreByStart.clear();
                 lastSlot = -2;
             }
             if (pos.offset() != lastSlot + 1) {
@@ -240,7 +243,6 @@ final class NamespacePass implements FsckPass {
             if (k.type() == KeyType.HASH_WHITEOUT) {
                 continue;
             }
-            String place = "dirent " + pos;
             Dirent d;
             try {
                 if (k.type() != KeyType.DIRENT || pos.offset() < Dirents.OFFSET_MIN) {
@@ -249,26 +251,25 @@ final class NamespacePass implements FsckPass {
                 }
                 d = Dirent.decode(k);
             } catch (KeelException e) {
-                findings.add("dirent-invalid", place, e.getMessage() + "; delete it",
+                findings.add("dirent-invalid", "dirent " + pos, e.getMessage() + "; delete it",
                         t -> t.delete(BtreeId.DIRENTS, pos));
                 continue;
             }
-            place = "dirent '" + d.nameString() + "' in directory " + d.dirIno();
             int di = idx.find(d.dirIno());
             int ci = idx.find(d.childIno());
             if (di < 0 || !FileMode.isDirectory(idx.mode(di))) {
-                findings.add("dirent-orphan", place, "its directory " + d.dirIno()
+                findings.add("dirent-orphan", direntPlace(d), "its directory " + d.dirIno()
                         + " does not exist or is no directory; delete it", remove(d));
                 continue;
             }
             if (ci < 0) {
-                findings.add("dirent-target-missing", place, "names inode " + d.childIno()
+                findings.add("dirent-target-missing", direntPlace(d), "names inode " + d.childIno()
                         + ", which does not exist; delete the entry", remove(d));
                 continue;
             }
             String badName = nameProblem(d.name());
             if (badName != null) {
-                findings.add("dirent-name", place, badName + "; delete the entry (the inode"
+                findings.add("dirent-name", direntPlace(d), badName + "; delete the entry (the inode"
                         + " goes to /" + LOST_AND_FOUND + " if nothing else names it)",
                         remove(d));
                 continue;
@@ -276,27 +277,25 @@ final class NamespacePass implements FsckPass {
             int childMode = idx.mode(ci);
             long start = NameHash.SIPHASH.slot(d.name(), Dirents.OFFSET_MIN);
             if (start > pos.offset() || start < runStart) {
-                findings.add("dirent-hash", place, "sits at slot " + pos.offset()
+                findings.add("dirent-hash", direntPlace(d), "sits at slot " + pos.offset()
                         + ", off the probe chain of its name (from slot " + start + ");"
                         + " move it", t -> rehash(t, d, childMode));
             }
-            List<byte[]> same = namesByStart.computeIfAbsent(start, s -> new ArrayList<>());
-            if (same.stream().anyMatch(n -> Arrays.equals(n, d.name()))) {
-                findings.add("dirent-duplicate", place, "the name is in the directory twice;"
-                        + " delete the later entry", remove(d));
+            if (isDuplicate(firstByStart, moreByStart, start, d.name())) {
+                findings.add("dirent-duplicate", direntPlace(d), "the name is in the directory"
+                        + " twice; delete the later entry", remove(d));
                 continue;
             }
-            same.add(d.name());
             int childType = FileMode.type(idx.mode(ci));
             if (d.typeBits() != childType) {
-                findings.add("dirent-type", place, "records type 0" + Integer.toOctalString(
+                findings.add("dirent-type", direntPlace(d), "records type 0" + Integer.toOctalString(
                         d.typeBits()) + ", inode " + d.childIno() + " is 0"
                         + Integer.toOctalString(childType), t -> new Dirents(NameHash.SIPHASH)
                                 .replace(t, d, d.childIno(), childType));
             }
             if (FileMode.isDirectory(idx.mode(ci))) {
                 if (idx.get(ci, InodeIndex.HELD_IN) != 0 || d.childIno() == Filesystem.ROOT_INO) {
-                    findings.add("directory-multiple-parents", place, "directory "
+                    findings.add("directory-multiple-parents", direntPlace(d), "directory "
                             + d.childIno() + " is already named in directory "
                             + idx.get(ci, InodeIndex.HELD_IN) + "; delete this entry", remove(d));
                     continue;
@@ -307,6 +306,10 @@ final class NamespacePass implements FsckPass {
             }
             idx.add(ci, InodeIndex.NAMES, 1);
         }
+    }
+
+    private static String direntPlace(Dirent d) {
+        return "dirent '" + d.nameString() + "' in directory " + d.dirIno();
     }
 
     /** Why a dirent name cannot be used through the filesystem API, or null. */
@@ -330,6 +333,26 @@ final class NamespacePass implements FsckPass {
         return null;
     }
 
+    /** Whether the directory already has {@code name} (chain start {@code start}); notes it. */
+    private static boolean isDuplicate(Map<Long, byte[]> first, Map<Long, List<byte[]>> more,
+            long start, byte[] name) {
+        byte[] seen = first.putIfAbsent(start, name);
+        if (seen == null) {
+            return false;
+        }
+        if (Arrays.equals(seen, name)) {
+            return true;
+        }
+        List<byte[]> others = more.computeIfAbsent(start, k -> new ArrayList<>());
+        for (byte[] n : others) {
+            if (Arrays.equals(n, name)) {
+                return true;
+            }
+        }
+        others.add(name);
+        return false;
+    }
+
     static FsckContext.TxnFix remove(Dirent d) {
         return t -> new Dirents(NameHash.SIPHASH).remove(t, d);
     }
@@ -346,32 +369,31 @@ final class NamespacePass implements FsckPass {
         int bs = g.blockSizeBytes();
         for (int i = 0; i < idx.count(); i++) {
             long ino = idx.get(i, InodeIndex.INO);
-            String place = "inode " + ino;
             int mode = idx.mode(i);
             if (FileMode.isRegular(mode)) {
                 long end = idx.get(i, InodeIndex.EXTENT_END);
                 long sizeBlocks = -Math.floorDiv(-idx.get(i, InodeIndex.SIZE), (long) bs) * bs;
                 boolean truncating = (idx.get(i, InodeIndex.FLAGS) & Inode.FLAG_SIZE_DIRTY) != 0;
                 if (end > sizeBlocks && !truncating) {
-                    findings.add("extent-past-eof", place, "i_size " + idx.get(i, InodeIndex.SIZE)
+                    findings.add("extent-past-eof", "inode " + ino, "i_size " + idx.get(i, InodeIndex.SIZE)
                             + " but extents reach " + end + "; set i_size to " + end,
                             t -> update(t, ino, n -> n.withSize(end)));
                 }
                 long bytes = idx.get(i, InodeIndex.EXTENT_BYTES);
                 if (idx.get(i, InodeIndex.USED) != bytes) {
                     long used = idx.get(i, InodeIndex.USED);
-                    findings.add("inode-used-bytes", place, "bytes used " + used
+                    findings.add("inode-used-bytes", "inode " + ino, "bytes used " + used
                             + ", the extents hold " + bytes, t -> update(t, ino,
                                     n -> n.withUsedDelta(bytes - n.usedBytes())));
                 }
             } else if (FileMode.isDirectory(mode)
                     && idx.get(i, InodeIndex.SIZE) != Inode.DIRECTORY_SIZE_BYTES) {
-                findings.add("inode-size", place, "directory i_size " + idx.get(i, InodeIndex.SIZE)
+                findings.add("inode-size", "inode " + ino, "directory i_size " + idx.get(i, InodeIndex.SIZE)
                         + ", expected " + Inode.DIRECTORY_SIZE_BYTES, t -> update(t, ino,
                                 n -> n.withSize(Inode.DIRECTORY_SIZE_BYTES)));
             }
             if (ino == Filesystem.ROOT_INO && !FileMode.isDirectory(mode)) {
-                findings.add("root-not-directory", place, "mode 0" + Integer.toOctalString(
+                findings.add("root-not-directory", "inode " + ino, "mode 0" + Integer.toOctalString(
                         mode), null);
             }
         }
@@ -381,7 +403,6 @@ final class NamespacePass implements FsckPass {
     private static void checkLinks(InodeIndex idx, Findings findings) {
         for (int i = 0; i < idx.count(); i++) {
             long ino = idx.get(i, InodeIndex.INO);
-            String place = "inode " + ino;
             boolean dir = FileMode.isDirectory(idx.mode(i));
             boolean root = ino == Filesystem.ROOT_INO;
             long names = idx.get(i, InodeIndex.NAMES);
@@ -389,15 +410,15 @@ final class NamespacePass implements FsckPass {
             long parentField = idx.get(i, InodeIndex.PARENT);
             if (names == 0 && !root) {
                 if (idx.get(i, InodeIndex.NLINK) == 0 && (idx.get(i, InodeIndex.ORPHAN) != 0)) {
-                    findings.add("orphan-pending", place, "unlinked while open, its deletion"
+                    findings.add("orphan-pending", "inode " + ino, "unlinked while open, its deletion"
                             + " never finished (a crash); finish it", t -> { });
                 } else if (idx.get(i, InodeIndex.NLINK) == 0) {
-                    findings.add("orphan-key-missing", place, "nlink 0 and named by nothing,"
+                    findings.add("orphan-key-missing", "inode " + ino, "nlink 0 and named by nothing,"
                             + " but not in the orphans btree; delete it", t -> t.put(
                                     BtreeId.ORPHANS, new Bkey(Bpos.of(ino, 0), KeyType.ORPHAN,
                                             null)));
                 } else if (!dir) {
-                    findings.add("inode-unlinked", place, "nlink " + nlink + " but"
+                    findings.add("inode-unlinked", "inode " + ino, "nlink " + nlink + " but"
                             + " named by no dirent; link it into /" + LOST_AND_FOUND,
                             t -> LostAndFound.reattach(t, ino, null));
                 }
@@ -405,13 +426,13 @@ final class NamespacePass implements FsckPass {
             }
             long want = dir ? 2 + idx.get(i, InodeIndex.SUBDIRS) : names;
             if (idx.get(i, InodeIndex.NLINK) != want) {
-                findings.add("inode-nlink", place, "nlink " + nlink + ", expected "
+                findings.add("inode-nlink", "inode " + ino, "nlink " + nlink + ", expected "
                         + want + (dir ? " (2 + subdirectories)" : " (dirents naming it)"),
                         t -> update(t, ino, n -> n.withNlink(want)));
             }
             long parent = root ? Filesystem.ROOT_INO : idx.get(i, InodeIndex.HELD_IN);
             if (dir && parent != 0 && idx.get(i, InodeIndex.PARENT) != parent) {
-                findings.add("directory-parent", place, "parent pointer " + parentField
+                findings.add("directory-parent", "inode " + ino, "parent pointer " + parentField
                         + ", but it is named in directory " + parent, t -> update(t, ino,
                                 n -> n.withParent(parent)));
             }

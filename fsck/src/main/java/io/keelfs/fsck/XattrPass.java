@@ -82,9 +82,8 @@ final class XattrPass implements FsckPass {
                 runStart = pos.offset();
             }
             lastSlot = pos.offset();
-            String place = "xattr key " + pos;
             if (ownerMode < 0) {
-                findings.add("xattr-owner-missing", place, "inode " + owner + " does not"
+                findings.add("xattr-owner-missing", "xattr key " + pos, "inode " + owner + " does not"
                         + " exist; delete the key", t -> t.delete(BtreeId.XATTRS, pos));
                 continue;
             }
@@ -94,7 +93,7 @@ final class XattrPass implements FsckPass {
             if (pos.offset() == 0 || k.type() == KeyType.SYMLINK) {
                 if (pos.offset() != 0 || k.type() != KeyType.SYMLINK
                         || !FileMode.isSymlink(ownerMode)) {
-                    findings.add("symlink-target", place, "a symlink target key (type "
+                    findings.add("symlink-target", "xattr key " + pos, "a symlink target key (type "
                             + k.type() + ") of a non-symlink or off slot 0; delete it",
                             t -> t.delete(BtreeId.XATTRS, pos));
                 }
@@ -102,7 +101,7 @@ final class XattrPass implements FsckPass {
             }
             String why = xattrProblem(k, runStart);
             if (why != null) {
-                findings.add("xattr-invalid", place, why + "; delete it",
+                findings.add("xattr-invalid", "xattr key " + pos, why + "; delete it",
                         t -> slots().remove(t, pos.inode(), pos.offset()));
             }
         }

@@ -56,6 +56,13 @@ class FsckBenchTest {
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
             p.resetPeakUsage();
         }
+        String jfr = System.getProperty("fsck.bench.jfr");
+        jdk.jfr.Recording recording = null;
+        if (jfr != null) {
+            recording = new jdk.jfr.Recording();
+            recording.enable("jdk.ExecutionSample").withPeriod(java.time.Duration.ofMillis(2));
+            recording.start();
+        }
         long t1 = System.nanoTime();
         FsckReport r;
         try (FileBlockDevice dev = FileBlockDevice.open(image, 4096, true)) {
@@ -66,6 +73,11 @@ class FsckBenchTest {
             });
         }
         double keelS = (System.nanoTime() - t1) / 1e9;
+        if (recording != null) {
+            recording.stop();
+            recording.dump(Path.of(jfr));
+            recording.close();
+        }
         long peak = 0;
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
             if (p.getType() == MemoryType.HEAP) {
