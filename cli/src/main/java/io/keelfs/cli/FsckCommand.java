@@ -8,6 +8,8 @@ import io.keelfs.fsck.Fsck;
 import io.keelfs.fsck.FsckExit;
 import io.keelfs.fsck.FsckOptions;
 import io.keelfs.fsck.FsckReport;
+import io.keelfs.fsck.Progress;
+import io.keelfs.fsck.Questioner;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -21,7 +23,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code keelfs fsck IMAGE [-n | --repair [-y]] [--verbose]}: checks an image, e2fsck-style.
+ * {@code keelfs fsck IMAGE [-n | --repair [-y]] [--check-data] [--verbose]}: checks an image,
+ * e2fsck-style. With --repair and no -y each fix is asked on the terminal (no terminal: no).
  *
  * <p>Exit codes as e2fsck's ({@link FsckExit}): 0 clean, 1 errors corrected, 4 errors left,
  * 8 operational error (cannot open, not a keelfs image), 16 usage error. Problems go to
@@ -68,6 +71,10 @@ final class FsckCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Report every pass's counts.")
     private boolean verbose;
 
+    @Option(names = "--check-data", description = "Also read all file data and verify its"
+            + " checksums.")
+    private boolean checkData;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -84,15 +91,36 @@ final class FsckCommand implements Callable<Integer> {
             if (device == null) {
                 return FsckExit.OPERATIONAL_ERROR;
             }
+            java.io.Console console = System.console();
             report = Fsck.run(device, new FsckOptions(mode.repair, yes || !mode.repair, verbose,
-                    false), line -> {
+                    checkData), line -> {
                         err.println("fsck: " + line);
                         err.flush();
-                    });
+                    }, questioner(console, err), new Progress(System.err, console != null));
         }
         out.println(report.summary(image.toString(), (System.nanoTime() - start) / 1e9));
         out.flush();
         return report.exitCode();
+    }
+
+    /**
+     * Asks each fix on the terminal; without one (and without -y) answers no, saying so once,
+     * so a script never hangs on a prompt.
+     */
+    private Questioner questioner(java.io.Console console, PrintWriter err) {
+        if (!mode.repair || yes) {
+            return Questioner.YES;
+        }
+        if (console == null) {
+            err.println("fsck: no terminal to ask on and no -y: answering no to every fix");
+            err.flush();
+            return Questioner.NO;
+        }
+        return question -> {
+            String answer = console.readLine("%s [y/N] ", question);
+            return answer != null && answer.trim().toLowerCase(java.util.Locale.ROOT)
+                    .startsWith("y");
+        };
     }
 
     /** The image opened for the mode, or null after printing why it cannot be. */

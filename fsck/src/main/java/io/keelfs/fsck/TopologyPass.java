@@ -41,6 +41,7 @@ final class TopologyPass implements FsckPass {
         BtreeSet trees = BtreeSet.open(ctx.plan.roots(), store,
                 new NodeCache(NODE_CACHE_BYTES_MAX), g.nodeSizeBytes());
         Map<Long, BtreeId> seen = new HashMap<>();
+        ctx.nodeBuckets = new java.util.BitSet();
         for (BtreeId id : BtreeId.values()) {
             TreeCheck.Result r = TreeCheck.walk(trees.tree(id), new TreeCheck.Sink() {
                 @Override
@@ -48,6 +49,12 @@ final class TopologyPass implements FsckPass {
                     ctx.report.problem(name(), "btree-node", "btree " + btree + " level "
                             + ptr.level() + " [" + ptr.minKey() + ".." + ptr.maxKey() + "] @"
                             + ptr.offsetBytes(), error.getMessage());
+                    ctx.topologyDamaged = true;
+                }
+
+                @Override
+                public void node(BtreeId btree, NodePointer ptr) {
+                    ctx.nodeBuckets.set(Math.toIntExact(ptr.offsetBytes() / g.bucketSizeBytes()));
                 }
             }, seen);
             ctx.report.nodes += r.nodes();

@@ -1,0 +1,246 @@
+package io.keelfs.fsck;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.lmdbjava.ByteArrayProxy;
+import org.lmdbjava.Dbi;
+import org.lmdbjava.DbiFlags;
+import org.lmdbjava.Env;
+import org.lmdbjava.EnvFlags;
+import org.lmdbjava.Txn;
+
+/**
+ * The inodes of an image as fsck cross-references them (mode, link count, sizes, dirents
+ * naming each, where each directory is held, extent totals, walk state): one row of
+ * {@link #FIELDS} longs per inode, rows in ascending inode order (the INODES btree is scanned
+ * in that order, so {@link #find} is a binary search).
+ *
+ * <p>Heap bound: rows live in one primitive {@code long[]} (120 bytes per inode, no boxing)
+ * up to {@link #heapInodesMax} inodes: 1M inodes = 120 MiB by default. Past it, every row
+ * spills to an LMDB scratch environment in a temp directory (removed by {@link #close}), so a
+ * larger image costs disk, not heap; rows are then read and written through one write
+ * transaction with a one-row cache. {@code -Dkeelfs.fsck.heapInodesMax=N} lowers the bound
+ * (tests force the spill with it).
+ *
+ * <p>Thread-safety: one run, one thread (LMDB write transactions are thread-bound).
+ */
+final class InodeIndex implements AutoCloseable {
+    static final int INO = 0;
+    static final int MODE = 1;
+    static final int NLINK = 2;
+    static final int SIZE = 3;
+    static final int USED = 4;
+    static final int PARENT = 5;
+    static final int FLAGS = 6;
+    static final int ORPHAN = 7;
+    /** Valid dirents naming the inode. */
+    static final int NAMES = 8;
+    /** Subdirectories named in this directory. */
+    static final int SUBDIRS = 9;
+    /** For a directory: the directory holding its (first) dirent, 0 if none; and the slot. */
+    static final int HELD_IN = 10;
+    static final int HELD_AT = 11;
+    /** End of the last extent, and the sum of extent lengths. */
+    static final int EXTENT_END = 12;
+    static final int EXTENT_BYTES = 13;
+    /** Directory-structure walk state. */
+    static final int STATE = 14;
+    static final int FIELDS = 15;
+    static final int ROW_BYTES = FIELDS * 8;
+
+    static final int HEAP_INODES_MAX_DEFAULT = 1 << 20;
+    /** Rows at most, heap or not: inode indexes are ints. */
+    static final int INODES_MAX = Integer.MAX_VALUE / 2;
+    /** LMDB map: virtual, the file grows as rows are written; 2^38 bytes = 2G rows. */
+    static final long LMDB_MAP_BYTES = 1L << 38;
+    private static final int CAPACITY_MIN = 1024;
+
+    private final int heapInodesMax;
+    private int count;
+    private long[] rows = new long[CAPACITY_MIN * FIELDS];
+    private Path scratchDir;
+    private Env<byte[]> env;
+    private Dbi<byte[]> db;
+    private Txn<byte[]> txn;
+    private int cachedRow = -1;
+    private final long[] cache = new long[FIELDS];
+    private boolean cacheDirty;
+
+    InodeIndex() {
+        this(Integer.getInteger("keelfs.fsck.heapInodesMax", HEAP_INODES_MAX_DEFAULT));
+    }
+
+    InodeIndex(int heapInodesMax) {
+        if (heapInodesMax < 1) {
+            throw new IllegalArgumentException("heap bound " + heapInodesMax + " < 1");
+        }
+        this.heapInodesMax = heapInodesMax;
+    }
+
+    int count() {
+        return count;
+    }
+
+    boolean spilled() {
+        return env != null;
+    }
+
+    /** The LMDB scratch directory, or null while the rows are on the heap (tests). */
+    Path scratchDirOrNull() {
+        return scratchDir;
+    }
+
+    /** Appends an inode; {@code ino} must exceed every one added before. */
+    boolean add(long ino, int mode, long nlink, long size, long used, long parent, long flags) {
+        if (count == INODES_MAX) {
+            return false;
+        }
+        if (count > 0 && ino <= get(count - 1, INO)) {
+            throw new IllegalArgumentException("inode " + ino + " added after "
+                    + get(count - 1, INO));
+        }
+        if (!spilled() && count == heapInodesMax) {
+            spill();
+        }
+        int i = count++;
+        if (!spilled() && (long) count * FIELDS > rows.length) {
+            rows = Arrays.copyOf(rows, (int) Math.min((long) heapInodesMax * FIELDS,
+                    2L * rows.length));
+        }
+        set(i, INO, ino);
+        set(i, MODE, mode);
+        set(i, NLINK, nlink);
+        set(i, SIZE, size);
+        set(i, USED, used);
+        set(i, PARENT, parent);
+        set(i, FLAGS, flags);
+        return true;
+    }
+
+    /** Index of {@code ino}, or -1. */
+    int find(long ino) {
+        int lo = 0;
+        int hi = count - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long v = get(mid, INO);
+            if (v < ino) {
+                lo = mid + 1;
+            } else if (v > ino) {
+                hi = mid - 1;
+            } else {
+                return mid;
+            }
+        }
+        return -1;
+    }
+
+    long get(int i, int field) {
+        if (!spilled()) {
+            return rows[i * FIELDS + field];
+        }
+        load(i);
+        return cache[field];
+    }
+
+    void set(int i, int field, long value) {
+        if (!spilled()) {
+            rows[i * FIELDS + field] = value;
+            return;
+        }
+        load(i);
+        cache[field] = value;
+        cacheDirty = true;
+    }
+
+    void add(int i, int field, long delta) {
+        set(i, field, get(i, field) + delta);
+    }
+
+    int mode(int i) {
+        return (int) get(i, MODE);
+    }
+
+    long ino(int i) {
+        return get(i, INO);
+    }
+
+    // ---- the LMDB spill ----
+
+    private void spill() {
+        try {
+            scratchDir = Files.createTempDirectory("keelfs-fsck-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("fsck scratch directory", e);
+        }
+        env = Env.create(ByteArrayProxy.PROXY_BA).setMapSize(LMDB_MAP_BYTES).setMaxDbs(1)
+                .open(scratchDir.toFile(), EnvFlags.MDB_NOSYNC, EnvFlags.MDB_NOMETASYNC);
+        db = env.openDbi("inodes", DbiFlags.MDB_CREATE);
+        txn = env.txnWrite();
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(rows, i * FIELDS, cache, 0, FIELDS);
+            db.put(txn, key(i), encode(cache));
+        }
+        rows = null;
+        cachedRow = -1;
+    }
+
+    private void load(int i) {
+        if (cachedRow == i) {
+            return;
+        }
+        flush();
+        byte[] v = db.get(txn, key(i));
+        if (v == null) {
+            Arrays.fill(cache, 0);
+        } else {
+            ByteBuffer in = ByteBuffer.wrap(v);
+            for (int f = 0; f < FIELDS; f++) {
+                cache[f] = in.getLong();
+            }
+        }
+        cachedRow = i;
+    }
+
+    private void flush() {
+        if (cacheDirty && cachedRow >= 0) {
+            db.put(txn, key(cachedRow), encode(cache));
+        }
+        cacheDirty = false;
+    }
+
+    private static byte[] key(int i) {
+        return ByteBuffer.allocate(4).putInt(i).array();
+    }
+
+    private static byte[] encode(long[] row) {
+        ByteBuffer out = ByteBuffer.allocate(ROW_BYTES);
+        for (long v : row) {
+            out.putLong(v);
+        }
+        return out.array();
+    }
+
+    /** Drops the scratch environment and its directory. */
+    @Override
+    public void close() {
+        if (env == null) {
+            return;
+        }
+        txn.abort();
+        txn.close();
+        env.close();
+        env = null;
+        try (Stream<Path> files = Files.walk(scratchDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException("removing " + scratchDir, e);
+        }
+    }
+}

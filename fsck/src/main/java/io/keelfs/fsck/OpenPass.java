@@ -1,0 +1,45 @@
+package io.keelfs.fsck;
+
+import io.keelfs.alloc.ManagedEngine;
+import io.keelfs.engine.EngineOptions;
+import io.keelfs.error.KeelException;
+import io.keelfs.format.Superblock;
+
+/**
+ * Opens the engine the filesystem passes read through: read-only for -n (the journal replayed
+ * in memory, nothing written), writable for --repair (every fix then a journaled
+ * transaction). A writable open that the engine refuses (alloc records not matching the nodes)
+ * falls back to read-only: the damage is then reported, not fixed. Skipped when the topology
+ * pass found damaged nodes, since every scan would stop at them, and on an engine-only image
+ * (formatted without alloc records: engine tests), which has no filesystem to check.
+ */
+final class OpenPass implements FsckPass {
+    @Override
+    public String name() {
+        return "open";
+    }
+
+    @Override
+    public void run(FsckContext ctx) throws KeelException {
+        if (ctx.plan == null || ctx.topologyDamaged) {
+            ctx.report.info("filesystem passes skipped: the btrees are damaged (see above)");
+            return;
+        }
+        if ((ctx.superblock.features() & Superblock.FEATURE_ALLOC_RECORDS) == 0) {
+            ctx.report.info("an engine-only image (no alloc records, no filesystem):"
+                    + " filesystem passes skipped");
+            return;
+        }
+        EngineOptions options = EngineOptions.defaults().withCheckpointIntervalMs(0);
+        if (ctx.options.repair()) {
+            try {
+                ctx.managed = ManagedEngine.open(ctx.device, options);
+                return;
+            } catch (KeelException e) {
+                ctx.report.problem(name(), "open-for-repair", "image", "the engine refuses to"
+                        + " open for writing: " + e.getMessage() + "; checking read-only");
+            }
+        }
+        ctx.managed = ManagedEngine.open(ctx.device, options.withReadOnly(true));
+    }
+}

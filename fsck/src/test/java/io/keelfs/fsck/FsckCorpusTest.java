@@ -1,0 +1,549 @@
+package io.keelfs.fsck;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.keelfs.alloc.AllocRecord;
+import io.keelfs.alloc.AllocUpdates;
+import io.keelfs.alloc.DataType;
+import io.keelfs.btree.BtreeSet;
+import io.keelfs.btree.NodeCache;
+import io.keelfs.btree.SlotNodeStore;
+import io.keelfs.btree.TreeCheck;
+import io.keelfs.engine.ImageReport;
+import io.keelfs.error.KeelException;
+import io.keelfs.format.Bkey;
+import io.keelfs.format.Bpos;
+import io.keelfs.format.BtreeId;
+import io.keelfs.format.KeyType;
+import io.keelfs.format.NodePointer;
+import io.keelfs.fs.FileMode;
+import io.keelfs.fs.Filesystem;
+import io.keelfs.fs.data.ExtentKeys;
+import io.keelfs.fs.data.ExtentKeys.ExtentView;
+import io.keelfs.fs.inode.Inode;
+import io.keelfs.fs.inode.InodeCodec;
+import io.keelfs.fs.names.Dirent;
+import io.keelfs.fs.names.Dirents;
+import io.keelfs.fs.names.NameHash;
+import io.keelfs.txn.Transaction;
+import io.keelfs.txn.TransactionIterator;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The corruption corpus: each test populates an image through the real stack, snapshots every
+ * file's content, injects one kind of damage (keys through an engine transaction, or bytes on
+ * the device), and checks that fsck -n finds it (exit 4, the kind named); where a repair
+ * exists, that --repair -y fixes it (exit 1), that the next check is clean (exit 0) and that
+ * no file but the damaged ones changed content. Kinds not repairable (damaged btree nodes,
+ * bad data checksums, a node in a data bucket) check that repair leaves exit 4.
+ *
+ * <p>Not covered here: journal damage (FsckEngineDamageTest and the journal tests), damage
+ * needing topology repair.
+ */
+class FsckCorpusTest {
+    private static final int BS = CorpusImage.BLOCK;
+
+    private final CorpusImage img;
+    private final Map<Long, String> before;
+
+    FsckCorpusTest() throws KeelException {
+        img = CorpusImage.populated();
+        before = img.snapshot();
+    }
+
+    // ---- the check ----
+
+    private void repairable(String kind, String... damaged) throws KeelException {
+        detect(kind, false);
+        FsckReport repair = img.fsck(true, false);
+        assertEquals(FsckExit.ERRORS_CORRECTED, repair.exitCode(), img.log.toString());
+        List<String> repairLog = new ArrayList<>(img.log);
+        FsckReport again = img.fsck(false, true);
+        assertEquals(FsckExit.CLEAN, again.exitCode(), "after repair " + repairLog + ": "
+                + img.log);
+        Map<Long, String> after = img.snapshot();
+        Set<Long> skip = new java.util.HashSet<>();
+        for (String p : damaged) {
+            skip.add(img.ino(p));
+        }
+        for (Map.Entry<Long, String> e : before.entrySet()) {
+            if (!skip.contains(e.getKey())) {
+                assertEquals(e.getValue(), after.get(e.getKey()), "inode " + e.getKey()
+                        + " changed or vanished; after: " + after);
+            }
+        }
+    }
+
+    private void notRepairable(String kind, boolean checkData) throws KeelException {
+        detect(kind, checkData);
+        FsckReport repair = img.fsck(true, checkData);
+        assertEquals(FsckExit.ERRORS_UNCORRECTED, repair.exitCode(), img.log.toString());
+    }
+
+    private void detect(String kind, boolean checkData) {
+        FsckReport check = img.fsck(false, checkData);
+        assertEquals(FsckExit.ERRORS_UNCORRECTED, check.exitCode(), img.log.toString());
+        assertTrue(img.log.stream().anyMatch(l -> l.contains(kind + " at ")),
+                "expected " + kind + " in " + img.log);
+        assertTrue(check.problems().stream().noneMatch(Problem::fixed), "-n fixed something");
+    }
+
+    // ---- damage helpers ----
+
+    private static List<ExtentView> extents(Transaction txn, long ino) throws KeelException {
+        List<ExtentView> out = new ArrayList<>();
+        TransactionIterator it = txn.iterator(BtreeId.EXTENTS, Bpos.of(ino, 0));
+        for (Bkey k = it.next(); k != null && k.pos().inode() == ino; k = it.next()) {
+            out.add(ExtentKeys.extent(k, BS, CorpusImage.BUCKET));
+        }
+        return out;
+    }
+
+    private ExtentView firstExtent(String path) throws KeelException {
+        return img.read(txn -> extents(txn, img.ino(path)).get(0));
+    }
+
+    private static void putInode(Transaction t, long ino, UnaryOperator<Inode> change)
+            throws KeelException {
+        Inode i = InodeCodec.decode(ino, t.get(BtreeId.INODES, Bpos.of(ino, 0)).value());
+        t.put(BtreeId.INODES, new Bkey(Bpos.of(ino, 0), KeyType.INODE,
+                InodeCodec.encode(change.apply(i))));
+    }
+
+    private static void putRecordRaw(Transaction t, long bucket, AllocRecord r) {
+        t.put(BtreeId.ALLOC, new Bkey(AllocUpdates.allocPos(bucket), KeyType.ALLOC, r.encode()));
+    }
+
+    private static Dirent dirent(Transaction t, long dir, String name) throws KeelException {
+        return new Dirents(NameHash.SIPHASH).lookup(t, dir, name.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static long firstBucketOf(Transaction t, DataType type) throws KeelException {
+        TransactionIterator it = t.iterator(BtreeId.ALLOC, Bpos.MIN);
+        for (Bkey k = it.next(); k != null; k = it.next()) {
+            if (AllocRecord.decode(k.pos().offset(), k.value()).dataType() == type) {
+                return k.pos().offset();
+            }
+        }
+        throw new AssertionError("no " + type + " bucket");
+    }
+
+    /** Offsets of the nodes of {@code id} on the device, root first. */
+    private List<Long> nodeOffsets(BtreeId id) throws Exception {
+        NodePointer root = ((ImageReport.TreeState.Walked) ImageReport.describe(img.device)
+                .trees().get(id)).root();
+        BtreeSet trees = BtreeSet.open(Map.of(id, root), new SlotNodeStore(img.device,
+                List.of(new SlotNodeStore.Range(0, img.device.sizeBytes())), CorpusImage.NODE),
+                new NodeCache(1 << 20), CorpusImage.NODE);
+        List<Long> out = new ArrayList<>();
+        TreeCheck.walk(trees.tree(id), new TreeCheck.Sink() {
+            @Override
+            public void damaged(BtreeId b, NodePointer p, KeelException e) {}
+
+            @Override
+            public void node(BtreeId b, NodePointer p) {
+                out.add(p.offsetBytes());
+            }
+        });
+        return out;
+    }
+
+    // ---- engine structures ----
+
+    @Test
+    void badSuperblockCopy() throws Exception {
+        img.flipByte(img.device.sizeBytes() - CorpusImage.BUCKET + 40);
+        repairable("superblock-copy");
+    }
+
+    @Test
+    void flippedBitsInABtreeNode() throws Exception {
+        img.flipByte(nodeOffsets(BtreeId.DIRENTS).get(0) + 300);
+        notRepairable("btree-node", false);
+    }
+
+    @Test
+    void nodeWrittenAtAWrongAddress() throws Exception {
+        long dirents = nodeOffsets(BtreeId.DIRENTS).get(0);
+        long inodes = nodeOffsets(BtreeId.INODES).get(0);
+        ByteBuffer node = ByteBuffer.allocate(CorpusImage.NODE);
+        img.device.read(inodes, node);
+        node.flip();
+        img.device.write(dirents, node, false);
+        notRepairable("btree-node", false);
+    }
+
+    // ---- alloc info ----
+
+    @Test
+    void wrongAllocCounts() throws Exception {
+        long b = firstExtent("/a/b/f3").bucket();
+        img.damage(t -> {
+            AllocRecord r = AllocUpdates.get(t, b);
+            putRecordRaw(t, b, r.withData(DataType.USER, r.dirtyBytes() + 3 * BS, 0));
+            return null;
+        });
+        repairable("alloc-counts");
+    }
+
+    @Test
+    void dataBucketMarkedFree() throws Exception {
+        long b = firstExtent("/c/f4").bucket();
+        img.damage(t -> {
+            AllocRecord r = AllocUpdates.get(t, b);
+            AllocUpdates.set(t, b, r.withData(DataType.FREE, 0, 0));
+            return null;
+        });
+        repairable("alloc-counts");
+    }
+
+    @Test
+    void missingFreespaceKey() throws Exception {
+        img.damage(t -> {
+            long b = firstBucketOf(t, DataType.FREE);
+            int genbits = AllocUpdates.get(t, b).genbits();
+            t.delete(BtreeId.FREESPACE, AllocUpdates.freespacePos(b, genbits));
+            return null;
+        });
+        repairable("freespace-missing");
+    }
+
+    @Test
+    void extraFreespaceKeyForADataBucket() throws Exception {
+        long b = firstExtent("/f1").bucket();
+        img.damage(t -> {
+            t.put(BtreeId.FREESPACE, new Bkey(AllocUpdates.freespacePos(b, 0), KeyType.SET,
+                    null));
+            return null;
+        });
+        repairable("freespace-extra");
+    }
+
+    @Test
+    void nodeInADataBucket() throws Exception {
+        long nodeBucket = nodeOffsets(BtreeId.INODES).get(0) / CorpusImage.BUCKET;
+        img.damage(t -> {
+            AllocRecord r = AllocUpdates.get(t, nodeBucket);
+            putRecordRaw(t, nodeBucket, r.withData(DataType.USER, 4 * BS, 0));
+            return null;
+        });
+        notRepairable("alloc-type", false);
+    }
+
+    @Test
+    void stalePointerGen() throws Exception {
+        long ino = img.ino("/c/f4");
+        img.damage(t -> {
+            ExtentView e = extents(t, ino).get(0);
+            t.put(BtreeId.EXTENTS, ExtentKeys.extentKey(ino, e.startBytes(), e.bucket(),
+                    e.offsetInBucketBytes(), (e.generation() + 1) & 255, BS, e.crcs()));
+            return null;
+        });
+        repairable("stale-pointer", "/c/f4");
+    }
+
+    @Test
+    void duplicateBucketClaim() throws Exception {
+        long f5 = img.ino("/c/f5");
+        img.damage(t -> {
+            ExtentView victim = extents(t, img.ino("/a/b/f3")).get(0);
+            t.put(BtreeId.EXTENTS, ExtentKeys.extentKey(f5, 0, victim.bucket(),
+                    victim.offsetInBucketBytes(), victim.generation(), BS,
+                    new int[] {victim.crcs()[0]}));
+            return null;
+        });
+        repairable("bucket-claimed-twice", "/c/f5");
+    }
+
+    // ---- backpointers ----
+
+    @Test
+    void missingBackpointer() throws Exception {
+        ExtentView e = firstExtent("/a/f2");
+        img.damage(t -> {
+            t.delete(BtreeId.BACKPOINTERS, e.backpointerPos());
+            return null;
+        });
+        repairable("backpointer-missing");
+    }
+
+    @Test
+    void extraBackpointer() throws Exception {
+        ExtentView e = firstExtent("/a/b/f3");
+        img.damage(t -> {
+            Bkey bp = e.backpointerKey();
+            t.put(BtreeId.BACKPOINTERS, new Bkey(Bpos.of(e.bucket(), CorpusImage.BUCKET - BS),
+                    KeyType.BACKPOINTER, bp.value()));
+            return null;
+        });
+        repairable("backpointer-extra");
+    }
+
+    // ---- extents and inodes ----
+
+    @Test
+    void extentPastEof() throws Exception {
+        long ino = img.ino("/a/f2");
+        img.damage(t -> {
+            ExtentView e = extents(t, ino).get(0);
+            long b = firstBucketOf(t, DataType.FREE);
+            AllocRecord r = AllocUpdates.get(t, b);
+            // The free bucket reads zeros: the extent's checksum matches them.
+            int zeros = io.keelfs.format.Crc32c.of(new byte[BS], 0, BS);
+            t.put(BtreeId.EXTENTS, ExtentKeys.extentKey(ino, 1 << 20, b, 0, r.generation(),
+                    BS, new int[] {zeros}));
+            return null;
+        });
+        repairable("extent-past-eof", "/a/f2");
+    }
+
+    @Test
+    void wrongIsize() throws Exception {
+        long ino = img.ino("/a/b/f3");
+        img.damage(t -> {
+            putInode(t, ino, i -> i.withSize(100));
+            return null;
+        });
+        repairable("extent-past-eof");
+    }
+
+    @Test
+    void overlappingExtents() throws Exception {
+        long ino = img.ino("/f1");
+        img.damage(t -> {
+            ExtentView e = extents(t, ino).get(0);
+            assertTrue(e.lengthBytes() >= 3 * BS, e.toString());
+            t.put(BtreeId.EXTENTS, ExtentKeys.extentKey(ino, BS, e.bucket(),
+                    e.offsetInBucketBytes() + BS, e.generation(), BS,
+                    new int[] {e.crcs()[1]}));
+            return null;
+        });
+        repairable("extent-overlap");
+    }
+
+    @Test
+    void wrongNlink() throws Exception {
+        long ino = img.ino("/f1");
+        img.damage(t -> {
+            putInode(t, ino, i -> i.withNlink(5));
+            return null;
+        });
+        repairable("inode-nlink");
+    }
+
+    @Test
+    void wrongBytesUsed() throws Exception {
+        long ino = img.ino("/c/f4");
+        img.damage(t -> {
+            putInode(t, ino, i -> i.withUsedDelta(7 * BS));
+            return null;
+        });
+        repairable("inode-used-bytes");
+    }
+
+    @Test
+    void wrongDirectorySize() throws Exception {
+        long ino = img.ino("/c");
+        img.damage(t -> {
+            putInode(t, ino, i -> i.withSize(12345));
+            return null;
+        });
+        repairable("inode-size");
+    }
+
+    @Test
+    void wrongInodeCount() throws Exception {
+        img.damage(t -> {
+            t.put(BtreeId.INODES, new Bkey(Bpos.of(0, 0), KeyType.FS_COUNTERS,
+                    ByteBuffer.allocate(8).putLong(99).array()));
+            return null;
+        });
+        repairable("inode-count");
+    }
+
+    @Test
+    void inodeNamedByNothingGoesToLostAndFound() throws Exception {
+        long dir = img.ino("/c");
+        img.damage(t -> {
+            new Dirents(NameHash.SIPHASH).remove(t, dirent(t, dir, "f4"));
+            return null;
+        });
+        repairable("inode-unlinked");
+        assertTrue(img.snapshot().containsKey(img.ino("/c/f4")));
+    }
+
+    @Test
+    void orphanWhoseDeletionNeverFinished() throws Exception {
+        long dir = img.ino("/c");
+        long ino = img.ino("/c/f5");
+        img.damage(t -> {
+            new Dirents(NameHash.SIPHASH).remove(t, dirent(t, dir, "f5"));
+            putInode(t, ino, i -> i.withNlink(0));
+            t.put(BtreeId.ORPHANS, new Bkey(Bpos.of(ino, 0), KeyType.ORPHAN, null));
+            return null;
+        });
+        repairable("orphan-pending", "/c/f5");
+        Bkey gone = img.read(t -> t.get(BtreeId.INODES, Bpos.of(ino, 0)));
+        assertTrue(gone == null, "reaped");
+    }
+
+    @Test
+    void unlinkedInodeWithoutOrphanKey() throws Exception {
+        long dir = img.ino("/c");
+        long ino = img.ino("/c/f5");
+        img.damage(t -> {
+            new Dirents(NameHash.SIPHASH).remove(t, dirent(t, dir, "f5"));
+            putInode(t, ino, i -> i.withNlink(0));
+            return null;
+        });
+        repairable("orphan-key-missing", "/c/f5");
+    }
+
+    // ---- dirents ----
+
+    @Test
+    void direntToMissingInode() throws Exception {
+        long dir = img.ino("/c");
+        img.damage(t -> {
+            new Dirents(NameHash.SIPHASH).insert(t, dir, "ghost".getBytes(StandardCharsets.UTF_8),
+                    9999, FileMode.S_IFREG | 0644);
+            return null;
+        });
+        repairable("dirent-target-missing");
+    }
+
+    @Test
+    void wrongTypeInDirent() throws Exception {
+        long dir = img.ino("/c");
+        img.damage(t -> {
+            Dirent d = dirent(t, dir, "f4");
+            new Dirents(NameHash.SIPHASH).replace(t, d, d.childIno(), FileMode.S_IFCHR);
+            return null;
+        });
+        repairable("dirent-type");
+    }
+
+    @Test
+    void direntOffItsHashChain() throws Exception {
+        long dir = img.ino("/a");
+        img.damage(t -> {
+            Dirent d = dirent(t, dir, "f2");
+            t.delete(BtreeId.DIRENTS, Bpos.of(dir, d.offset()));
+            t.put(BtreeId.DIRENTS, new Bkey(Bpos.of(dir, d.offset() - 5), KeyType.DIRENT,
+                    d.encodeValue()));
+            return null;
+        });
+        repairable("dirent-hash");
+    }
+
+    @Test
+    void duplicateNameInADirectory() throws Exception {
+        long dir = Filesystem.ROOT_INO;
+        img.damage(t -> {
+            Dirent d = dirent(t, dir, "f1");
+            t.put(BtreeId.DIRENTS, new Bkey(Bpos.of(dir, d.offset() + 1), KeyType.DIRENT,
+                    d.encodeValue()));
+            return null;
+        });
+        repairable("dirent-duplicate");
+    }
+
+    @Test
+    void direntNameNotValidUtf8() throws Exception {
+        long dir = img.ino("/c");
+        long f5 = img.ino("/c/f5");
+        img.damage(t -> {
+            new Dirents(NameHash.SIPHASH).insert(t, dir, new byte[] {'f', (byte) 0xff}, f5,
+                    FileMode.S_IFREG | 0644);
+            return null;
+        });
+        repairable("dirent-name");
+    }
+
+    // ---- directory structure ----
+
+    @Test
+    void unreachableDirectory() throws Exception {
+        img.damage(t -> {
+            new Dirents(NameHash.SIPHASH).remove(t, dirent(t, Filesystem.ROOT_INO, "c"));
+            return null;
+        });
+        repairable("directory-unreachable");
+        assertTrue(img.snapshot().containsKey(img.ino("/c/f4")), "back through lost+found");
+    }
+
+    @Test
+    void directoryLoop() throws Exception {
+        long a = img.ino("/a");
+        long b = img.ino("/a/b");
+        img.damage(t -> {
+            Dirents dirents = new Dirents(NameHash.SIPHASH);
+            dirents.remove(t, dirent(t, Filesystem.ROOT_INO, "a"));
+            dirents.insert(t, b, "loop".getBytes(StandardCharsets.UTF_8), a,
+                    FileMode.S_IFDIR | 0755);
+            return null;
+        });
+        repairable("directory-loop");
+        assertTrue(img.snapshot().containsKey(img.ino("/a/b/f3")));
+    }
+
+    @Test
+    void directoryWithTwoParents() throws Exception {
+        long b = img.ino("/a/b");
+        img.damage(t -> {
+            new Dirents(NameHash.SIPHASH).insert(t, img.ino("/c"),
+                    "again".getBytes(StandardCharsets.UTF_8), b, FileMode.S_IFDIR | 0755);
+            return null;
+        });
+        repairable("directory-multiple-parents");
+    }
+
+    // ---- xattrs ----
+
+    @Test
+    void xattrWithAnInvalidNamespace() throws Exception {
+        long ino = img.ino("/f1");
+        img.damage(t -> {
+            byte[] name = "bogus.key".getBytes(StandardCharsets.UTF_8);
+            long slot = NameHash.SIPHASH.slot(name, 1);
+            ByteBuffer v = ByteBuffer.allocate(1 + name.length + 2).put((byte) name.length)
+                    .put(name).put((byte) 1).put((byte) 2);
+            t.put(BtreeId.XATTRS, new Bkey(Bpos.of(ino, slot), KeyType.XATTR, v.array()));
+            return null;
+        });
+        repairable("xattr-invalid");
+    }
+
+    @Test
+    void xattrOfAMissingInode() throws Exception {
+        img.damage(t -> {
+            byte[] name = "user.k".getBytes(StandardCharsets.UTF_8);
+            ByteBuffer v = ByteBuffer.allocate(1 + name.length).put((byte) name.length)
+                    .put(name);
+            t.put(BtreeId.XATTRS, new Bkey(Bpos.of(7777, NameHash.SIPHASH.slot(name, 1)),
+                    KeyType.XATTR, v.array()));
+            return null;
+        });
+        repairable("xattr-owner-missing");
+    }
+
+    // ---- data ----
+
+    @Test
+    void badDataChecksumWithCheckData() throws Exception {
+        ExtentView e = firstExtent("/a/b/f3");
+        img.flipByte(e.bucket() * CorpusImage.BUCKET + e.offsetInBucketBytes() + 2 * BS + 17);
+        assertEquals(FsckExit.CLEAN, img.fsck(false, false).exitCode(), "metadata is intact");
+        notRepairable("data-checksum", true);
+        assertTrue(img.log.stream().anyMatch(l -> l.contains("offset " + 2 * BS)), img.log
+                .toString());
+    }
+}
