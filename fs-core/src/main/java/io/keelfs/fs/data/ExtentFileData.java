@@ -250,14 +250,30 @@ public final class ExtentFileData implements FileData {
         }
     }
 
+    /** Live file bytes plus the buckets holding btree nodes (bcachefs counts sectors too). */
     @Override
     public long usedBytes() {
-        return space.liveBytes();
+        return space.liveBytes() + space.btreeBuckets() * bucketSizeBytes;
+    }
+
+    /**
+     * Total minus used: includes dead bytes in part-used buckets, which copygc gives back, so
+     * a write may still find no bucket a little before this reaches the reserve.
+     */
+    @Override
+    public long freeBytes() {
+        return Math.max(0, totalBytes() - usedBytes());
     }
 
     @Override
-    public long freeBytes() {
-        return space.freeBytesForFiles();
+    public long totalBytes() {
+        return (space.endBucket - space.firstBucket) * bucketSizeBytes;
+    }
+
+    /** Free minus the reserve file writes may not take. */
+    @Override
+    public long availBytes() {
+        return Math.max(0, freeBytes() - space.reserveBytes());
     }
 
     /** Runs one on-demand copygc pass; returns the buckets it emptied. */
@@ -277,6 +293,10 @@ public final class ExtentFileData implements FileData {
                 copyGc.bucketsEmptied.get(), copyGc.extentsMoved.get(),
                 copyGc.checksumErrors.get(), reader.staleRetries.get(), space.liveBytes(),
                 space.freeBuckets());
+    }
+
+    DataSpace space() {
+        return space;
     }
 
     boolean isOpenForTest(long bucket) {
