@@ -306,12 +306,12 @@ public final class KeelFilesystem implements Filesystem {
 
     @Override
     public void fsync(long handle, boolean dataOnly) throws KeelException {
-        io.fsync(fs.handles.get(handle).ino());
+        io.fsync(fs.handles.get(handle).ino(), dataOnly);
     }
 
     @Override
     public void fsyncdir(String path, boolean dataOnly) throws KeelException {
-        io.fsync(fs.engine.read(txn -> fs.walk.existing(txn, path).ino()));
+        io.fsync(fs.engine.read(txn -> fs.walk.existing(txn, path).ino()), dataOnly);
     }
 
     @Override
@@ -404,7 +404,7 @@ public final class KeelFilesystem implements Filesystem {
 
     @Override
     public void sync() throws KeelException {
-        io.fsync(ROOT_INO);
+        io.fsync(ROOT_INO, false);
     }
 
     /**

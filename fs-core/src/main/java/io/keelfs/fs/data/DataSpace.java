@@ -140,6 +140,11 @@ final class DataSpace {
         return liveBytes.get();
     }
 
+    /** The allocator's counts against a recount of the records (empty when they agree). */
+    java.util.List<String> verifyAllocatorCounts() throws KeelException {
+        return allocator == null ? java.util.List.of() : allocator.verifyCounts();
+    }
+
     /** The reserve file writes may not take, in bytes. */
     long reserveBytes() {
         return options.reserveBuckets() * bucketSizeBytes;

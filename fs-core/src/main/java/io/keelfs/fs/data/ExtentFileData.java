@@ -241,6 +241,12 @@ public final class ExtentFileData implements FileData {
         return r.doneUpToBytes() == to ? new PunchResult(endBytes, r.usedDeltaBytes()) : r;
     }
 
+    /** Data goes to the engine's device and its write returns before the commit. */
+    @Override
+    public boolean durableWithJournal() {
+        return true;
+    }
+
     @Override
     public void flushData() throws KeelException {
         try {
@@ -279,6 +285,14 @@ public final class ExtentFileData implements FileData {
     /** Runs one on-demand copygc pass; returns the buckets it emptied. */
     public long copyGc() throws KeelException {
         return copyGc.collect(false);
+    }
+
+    /**
+     * The allocator's per-type bucket counts against a recount of the alloc records: one line
+     * per difference, empty when they agree (tests and fsck).
+     */
+    public List<String> verifyAllocatorCounts() throws KeelException {
+        return space.verifyAllocatorCounts();
     }
 
     /** Reads that found a pointer stale after reading the device and looked up again. */

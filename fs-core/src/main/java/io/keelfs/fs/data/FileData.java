@@ -84,6 +84,15 @@ public interface FileData extends AutoCloseable {
     void flushData() throws KeelException;
 
     /**
+     * True when data written by prepare is on the journal's device and complete before the
+     * commit that points at it, so the journal's flush after that commit's entry makes it
+     * durable and fsync needs no {@link #flushData} of its own.
+     */
+    default boolean durableWithJournal() {
+        return false;
+    }
+
+    /**
      * For statfs: bytes used (live file data, plus whole buckets of btree nodes where they share
      * the space), free ({@link #totalBytes} minus used), and available to file writes (free
      * minus the reserve kept for metadata and copygc).
