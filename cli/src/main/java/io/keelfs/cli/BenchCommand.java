@@ -13,5 +13,6 @@ import picocli.CommandLine.Command;
         description = "Run a benchmark that compares a keelfs layer with a raw baseline.",
         footer = {"", "Run 'keelfs bench BENCHMARK --help' for the options of a benchmark."},
         synopsisSubcommandLabel = "BENCHMARK",
-        subcommands = {BenchBlockdevCommand.class, BenchEngineCommand.class})
+        subcommands = {BenchBlockdevCommand.class, BenchEngineCommand.class,
+            BenchFsCommand.class})
 final class BenchCommand {}

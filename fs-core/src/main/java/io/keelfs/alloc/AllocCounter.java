@@ -27,6 +27,10 @@ public enum AllocCounter {
     WRAPS,
     /** NEED_DISCARD buckets turned FREE once their emptying commit was durable. */
     PROMOTED,
+    /** allocate() refused: no more than its watermark's reserve was available. */
+    NO_SPACE_WATERMARK,
+    /** allocate() flushed the journal so that emptied buckets could be promoted. */
+    JOURNAL_FLUSHES,
     /** allocate() failed with ENOSPC. */
     NO_SPACE
 }

@@ -56,7 +56,7 @@ public final class AllocNodeBuckets implements NodeBucketSource {
     @Override
     public long claimBucket(Engine engine) throws KeelException {
         BucketAllocator a = allocator(engine);
-        OpenBucket ob = a.allocate(DataType.BTREE);
+        OpenBucket ob = a.allocate(DataType.BTREE, Watermark.BTREE);
         try {
             engine.update(txn -> {
                 a.claim(txn, ob, 0, DataType.BTREE);
@@ -101,8 +101,10 @@ public final class AllocNodeBuckets implements NodeBucketSource {
         synchronized (this) {
             if (allocator == null) {
                 Geometry g = engine.superblock().geometry();
-                allocator = BucketAllocator.open(engine, g.firstNodeBucket(), g.endNodeBucket(),
-                        hooks);
+                BucketAllocator a2 = BucketAllocator.open(engine, g.firstNodeBucket(),
+                        g.endNodeBucket(), hooks);
+                a2.markServesNodeBuckets();
+                allocator = a2;
             }
             return allocator;
         }

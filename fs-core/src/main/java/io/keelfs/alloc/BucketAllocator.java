@@ -14,6 +14,7 @@ import io.keelfs.txn.TransactionIterator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
@@ -38,6 +39,20 @@ import java.util.concurrent.locks.ReentrantLock;
  * finds nothing) turns it FREE, recording that seq as journalSeqEmpty, once it is durable.
  * So a bucket is never reused before the commit that emptied it is durable.
  *
+ * <p>Accounting: the allocator sees every change of a record's data type in its range (claim,
+ * free, promote are the only ones once it is open), so it keeps the number of buckets of each
+ * type, counted at open and then moved by those commits' callbacks (commits are serialised by
+ * the engine, so the counts follow the committed records), and the set of buckets open but not
+ * yet claimed. {@link #availableBuckets} (FREE and NEED_DISCARD, not handed out) is what
+ * statfs, the data reserve and copygc read, whoever took or gave back buckets: file data and
+ * btree nodes share it.
+ *
+ * <p>Watermarks (bcachefs {@code bch_watermark}): an allocation for {@link Watermark#NORMAL}
+ * fails while at most {@link #reserves} normal buckets are available, {@link Watermark#COPYGC}
+ * while at most the copygc reserve are, {@link Watermark#BTREE} only when nothing is left. So
+ * file data stops first, copygc (which frees space) next, and btree nodes, which every freeing
+ * transaction's checkpoint needs, may use the last buckets.
+ *
  * <p>Lock order: allocator lock, then the engine's shared lock. Never call {@link #allocate}
  * or {@link #promoteDurable} inside a transaction body (the engine lock would come first).
  *
@@ -56,6 +71,8 @@ public final class BucketAllocator {
     static final int PROMOTE_PER_TRANSACTION_MAX = 64;
     /** Promotion transactions one promoteDurable() runs. */
     static final int PROMOTE_TRANSACTIONS_MAX = 64;
+    /** ALLOC records one read transaction counts at open. */
+    static final int COUNT_PER_READ_MAX = 4096;
 
     static {
         if (CANDIDATES_PER_READ_MAX > KEYS_PER_READ_MAX) {
@@ -76,6 +93,16 @@ public final class BucketAllocator {
     /** NEED_DISCARD buckets and the journal seq of the commit that emptied each. */
     private final ConcurrentHashMap<Long, Long> emptiedSeq = new ConcurrentHashMap<>();
     private final AtomicLongArray counters = new AtomicLongArray(AllocCounter.values().length);
+    /** Buckets in range per {@link DataType} (by ordinal), as the committed records say. */
+    private final AtomicLongArray typeCounts = new AtomicLongArray(DataType.values().length);
+    /** Open buckets whose claim has not committed: FREE on disk, but handed out. */
+    private final Set<Long> unclaimed = ConcurrentHashMap.newKeySet();
+    /** Available buckets NORMAL allocations leave alone (see the class comment). */
+    private volatile long normalReserveBuckets;
+    /** Available buckets COPYGC allocations leave alone; at most the normal reserve. */
+    private volatile long copygcReserveBuckets;
+    /** Set when btree node buckets come from this allocator ({@link AllocNodeBuckets}). */
+    private volatile boolean servesNodeBuckets;
     /** Where the next walk starts; written under {@link #lock}, read without it. */
     private volatile Bpos cursor = Bpos.MIN;
     /** Numbers allocations for {@link OpenBucket#openSeq}. */
@@ -112,6 +139,18 @@ public final class BucketAllocator {
             }
             return null;
         });
+        for (long start = firstBucket; start < endBucket; start += COUNT_PER_READ_MAX) {
+            long from = start;
+            long to = Math.min(endBucket, start + COUNT_PER_READ_MAX);
+            engine.read(txn -> {
+                TransactionIterator it = txn.iterator(BtreeId.ALLOC, AllocUpdates.allocPos(from));
+                for (Bkey k = it.next(); k != null && k.pos().offset() < to; k = it.next()) {
+                    DataType t = AllocRecord.decode(k.pos().offset(), k.value()).dataType();
+                    a.typeCounts.incrementAndGet(t.ordinal());
+                }
+                return null;
+            });
+        }
         return a;
     }
 
@@ -120,11 +159,36 @@ public final class BucketAllocator {
      * NEED_DISCARD buckets and walks once more before failing with ENOSPC.
      */
     public OpenBucket allocate(DataType type) throws KeelException {
+        return allocate(type, Watermark.NORMAL);
+    }
+
+    /**
+     * {@link #allocate} at a watermark: fails with ENOSPC while no more than that watermark's
+     * reserve is available. When the walk finds nothing but buckets wait for their emptying
+     * commit to be durable, flushes the journal (no checkpoint) and promotes them first.
+     */
+    public OpenBucket allocate(DataType type, Watermark watermark) throws KeelException {
         if (type == DataType.FREE || type == DataType.NEED_DISCARD) {
             throw new IllegalArgumentException("cannot allocate a bucket for " + type);
         }
+        long reserve = reserveBuckets(watermark);
+        if (reserve > 0 && availableBuckets() <= reserve) {
+            counters.incrementAndGet(AllocCounter.NO_SPACE_WATERMARK.ordinal());
+            throw new NoSpaceException(String.format("no bucket for %s at watermark %s: %d"
+                    + " available in [%d, %d), %d reserved below it", type, watermark,
+                    availableBuckets(), firstBucket, endBucket, reserve));
+        }
         OpenBucket ob = walk();
-        if (ob == null && promoteDurable() > 0) {
+        if (ob == null) {
+            // Waits for a promotion another thread runs: it may be making buckets FREE.
+            promoteDurable(true);
+            ob = walk();
+        }
+        if (ob == null && !emptiedSeq.isEmpty()) {
+            // Buckets emptied by commits not yet durable: make them durable, then promote.
+            counters.incrementAndGet(AllocCounter.JOURNAL_FLUSHES.ordinal());
+            engine.flushJournal();
+            promoteDurable(true);
             ob = walk();
         }
         if (ob == null) {
@@ -244,6 +308,7 @@ public final class BucketAllocator {
             }
             OpenBucket ob = new OpenBucket(c.bucket, now.generation(), now.changeSeq(),
                     ++openSeq);
+            unclaimed.add(c.bucket);
             // Openers hold the lock, so nothing can have opened it since the check above.
             if (open.putIfAbsent(c.bucket, ob) != null) {
                 throw new IllegalStateException("bucket " + c.bucket
@@ -309,6 +374,10 @@ public final class BucketAllocator {
             throw new InconsistentException(sb.toString());
         }
         AllocUpdates.set(txn, ob.bucket(), r.withData(type, dirtyBytes, 0));
+        txn.onCommit(seq -> {
+            moveCount(DataType.FREE, type);
+            unclaimed.remove(ob.bucket());
+        });
     }
 
     /** Ends the writer's ownership. Call only after the claiming transaction returned. */
@@ -316,6 +385,7 @@ public final class BucketAllocator {
         if (!open.remove(ob.bucket(), ob)) {
             throw new IllegalStateException("bucket " + ob.bucket() + " is not open by " + ob);
         }
+        unclaimed.remove(ob.bucket());
     }
 
     /**
@@ -338,16 +408,27 @@ public final class BucketAllocator {
             throw new InconsistentException(sb.toString());
         }
         AllocUpdates.set(txn, bucket, r.emptied(DataType.NEED_DISCARD, 0));
-        txn.onCommit(seq -> emptiedSeq.put(bucket, seq));
+        DataType was = r.dataType();
+        txn.onCommit(seq -> {
+            emptiedSeq.put(bucket, seq);
+            moveCount(was, DataType.NEED_DISCARD);
+        });
     }
 
     /**
      * Turns NEED_DISCARD buckets whose emptying commit is durable FREE (journalSeqEmpty = that
      * seq), in bounded NO_FLUSH transactions. Returns how many. One thread at a time; others
-     * return 0 at once.
+     * return 0 at once (allocate's fallback waits instead).
      */
     public long promoteDurable() throws KeelException {
-        if (!promoteLock.tryLock()) {
+        return promoteDurable(false);
+    }
+
+    /** {@link #promoteDurable}; with {@code wait}, after the running promotion if any. */
+    private long promoteDurable(boolean wait) throws KeelException {
+        if (wait) {
+            promoteLock.lock();
+        } else if (!promoteLock.tryLock()) {
             return 0;
         }
         try {
@@ -392,10 +473,92 @@ public final class BucketAllocator {
             }
             AllocUpdates.set(txn, bucket, new AllocRecord(r.generation(), DataType.FREE, 0, 0,
                     r.changeSeq() + 1, seq));
-            txn.onCommit(s -> emptiedSeq.remove(bucket, seq));
+            txn.onCommit(s -> {
+                emptiedSeq.remove(bucket, seq);
+                moveCount(DataType.NEED_DISCARD, DataType.FREE);
+            });
             n++;
         }
         return n;
+    }
+
+    private void moveCount(DataType from, DataType to) {
+        typeCounts.decrementAndGet(from.ordinal());
+        typeCounts.incrementAndGet(to.ordinal());
+    }
+
+    /** Buckets in range whose committed record has {@code type}. */
+    public long bucketCount(DataType type) {
+        return typeCounts.get(type.ordinal());
+    }
+
+    /** Buckets in range: {@code endBucket - firstBucket}. */
+    public long rangeBuckets() {
+        return endBucket - firstBucket;
+    }
+
+    /**
+     * Buckets that hold nothing and are not handed out: FREE (not open unclaimed) and
+     * NEED_DISCARD (free once their emptying commit is durable).
+     */
+    public long availableBuckets() {
+        return typeCounts.get(DataType.FREE.ordinal())
+                + typeCounts.get(DataType.NEED_DISCARD.ordinal()) - unclaimed.size();
+    }
+
+    /**
+     * Sets the watermarks' reserves, in available buckets: NORMAL allocations leave
+     * {@code normalBuckets}, COPYGC ones {@code copygcBuckets}, BTREE ones none.
+     */
+    public void setReserves(long normalBuckets, long copygcBuckets) {
+        if (copygcBuckets < 0 || normalBuckets < copygcBuckets) {
+            throw new IllegalArgumentException(String.format("reserves: normal %d must be >="
+                    + " copygc %d >= 0", normalBuckets, copygcBuckets));
+        }
+        copygcReserveBuckets = copygcBuckets;
+        normalReserveBuckets = normalBuckets;
+    }
+
+    /** The available buckets an allocation at {@code watermark} must leave. */
+    public long reserveBuckets(Watermark watermark) {
+        return switch (watermark) {
+            case NORMAL -> normalReserveBuckets;
+            case COPYGC -> copygcReserveBuckets;
+            case BTREE -> 0;
+        };
+    }
+
+    /** Whether btree node buckets come from this allocator (a managed engine's). */
+    public boolean servesNodeBuckets() {
+        return servesNodeBuckets;
+    }
+
+    void markServesNodeBuckets() {
+        servesNodeBuckets = true;
+    }
+
+    /**
+     * Recounts the records in range (a read transaction) and compares with the counters;
+     * returns a description of each difference, empty when they agree. For tests and fsck.
+     */
+    public List<String> verifyCounts() throws KeelException {
+        long[] recount = new long[DataType.values().length];
+        engine.read(txn -> {
+            TransactionIterator it = txn.iterator(BtreeId.ALLOC, AllocUpdates.allocPos(
+                    firstBucket));
+            for (Bkey k = it.next(); k != null && k.pos().offset() < endBucket; k = it.next()) {
+                recount[AllocRecord.decode(k.pos().offset(), k.value()).dataType().ordinal()]++;
+            }
+            return null;
+        });
+        List<String> out = new ArrayList<>();
+        for (DataType t : DataType.values()) {
+            if (recount[t.ordinal()] != typeCounts.get(t.ordinal())) {
+                out.add(String.format("%s: counted %d, records %d", t,
+                        typeCounts.get(t.ordinal()), recount[t.ordinal()]));
+            }
+        }
+        return out;
     }
 
     public long count(AllocCounter counter) {

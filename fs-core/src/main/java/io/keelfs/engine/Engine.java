@@ -612,6 +612,23 @@ public final class Engine implements AutoCloseable {
         return journal == null ? 0 : journal.durableSeq();
     }
 
+    /**
+     * Makes every commit made so far durable: waits for the journal to write and flush the
+     * entry of the newest one (no checkpoint; one device flush, shared with any concurrent
+     * waiter, or none when it is durable already). Returns the seq now durable. On a
+     * read-only engine it does nothing and returns 0.
+     */
+    public long flushJournal() throws KeelException {
+        if (journal == null || readOnly.isReadOnly()) {
+            return durableJournalSeq();
+        }
+        long seq = journal.lastAppendedSeq();
+        if (seq > journal.durableSeq()) {
+            journal.awaitDurable(seq);
+        }
+        return seq;
+    }
+
     /** True when the engine may not write (mounted read-only, or emergency read-only). */
     public boolean isReadOnly() {
         return readOnly.isReadOnly();

@@ -306,12 +306,12 @@ public final class KeelFilesystem implements Filesystem {
 
     @Override
     public void fsync(long handle, boolean dataOnly) throws KeelException {
-        io.fsync(fs.handles.get(handle).ino());
+        io.fsync(fs.handles.get(handle).ino(), dataOnly);
     }
 
     @Override
     public void fsyncdir(String path, boolean dataOnly) throws KeelException {
-        io.fsync(fs.engine.read(txn -> fs.walk.existing(txn, path).ino()));
+        io.fsync(fs.engine.read(txn -> fs.walk.existing(txn, path).ino()), dataOnly);
     }
 
     @Override
@@ -325,9 +325,10 @@ public final class KeelFilesystem implements Filesystem {
     public StatFs statfs() throws KeelException {
         long count = fs.engine.read(fs.inodes::count);
         long bs = fs.blockSizeBytes;
-        long free = fs.data.freeBytes() / bs;
-        long total = (fs.data.usedBytes() + fs.data.freeBytes()) / bs;
-        return new StatFs((int) bs, total, free, free, FILES_MAX,
+        long total = fs.data.totalBytes() / bs;
+        long free = Math.min(total, fs.data.freeBytes() / bs);
+        long avail = Math.min(free, fs.data.availBytes() / bs);
+        return new StatFs((int) bs, total, free, avail, FILES_MAX,
                 Math.max(0, FILES_MAX - count), FsConstants.NAME_LENGTH_MAX);
     }
 
@@ -403,7 +404,7 @@ public final class KeelFilesystem implements Filesystem {
 
     @Override
     public void sync() throws KeelException {
-        io.fsync(ROOT_INO);
+        io.fsync(ROOT_INO, false);
     }
 
     /**

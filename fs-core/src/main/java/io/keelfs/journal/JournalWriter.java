@@ -417,6 +417,16 @@ public final class JournalWriter implements AutoCloseable {
         awaitDurable(seq);
     }
 
+    /** The seq of the newest entry appended (0 before any). */
+    public long lastAppendedSeq() {
+        buffers.lock.lock();
+        try {
+            return buffers.lastAppendedSeq;
+        } finally {
+            buffers.lock.unlock();
+        }
+    }
+
     /** The highest seq known durable. */
     public long durableSeq() {
         buffers.lock.lock();

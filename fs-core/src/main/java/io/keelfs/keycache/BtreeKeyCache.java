@@ -55,6 +55,10 @@ public final class BtreeKeyCache {
         this.clean = Caffeine.newBuilder()
                 .maximumWeight(cleanBytesMax)
                 .weigher((Bpos p, Bkey k) -> ENTRY_OVERHEAD_BYTES + k.value().length)
+                // Maintenance (eviction, buffer drains) on the calling thread, as NodeCache:
+                // the default ForkJoinPool hand-off woke a pool thread on most inode and
+                // dirent writes (seen in jstack of bench fs create/unlink).
+                .executor(Runnable::run)
                 .build();
     }
 

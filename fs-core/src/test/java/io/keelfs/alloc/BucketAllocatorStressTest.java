@@ -62,6 +62,7 @@ class BucketAllocatorStressTest {
             flushJournal(engine);
             alloc.promoteDurable();
             recount(engine, holder, frees);
+            assertEquals(java.util.List.of(), alloc.verifyCounts(), "per-type counts");
             System.out.printf("BucketAllocatorStressTest: %d allocations, %d ENOSPC, %.0f ms;"
                     + " %s%n", alloc.count(AllocCounter.ALLOCATED), enospc.get(),
                     (System.nanoTime() - started) / 1e6, alloc.countersText());

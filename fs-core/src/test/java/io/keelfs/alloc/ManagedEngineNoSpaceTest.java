@@ -68,6 +68,58 @@ class ManagedEngineNoSpaceTest {
         }
     }
 
+    /**
+     * Watermarks on the shared allocator: file data (NORMAL) stops at the normal reserve,
+     * copygc at its own, btree node claims take the rest; a checkpointing key workload then
+     * runs on the reserve, and the allocator's per-type counts equal a recount of the records
+     * after the mixed node and data workload (and after a reopen).
+     */
+    @Test
+    void watermarksLeaveTheReserveToBtreeNodesAndCountsMatchARecount() throws Exception {
+        MemoryBlockDevice dev = new MemoryBlockDevice(4L << 20, 4096, "watermarks");
+        AllocFormat.format(dev, mkfs());
+        try (ManagedEngine me = ManagedEngine.open(dev, options())) {
+            Engine engine = me.engine();
+            BucketAllocator alloc = me.allocator();
+            assertTrue(alloc.servesNodeBuckets());
+            alloc.setReserves(4, 2);
+            List<Long> user = fillWithUserData(engine, alloc);
+            assertEquals(4, alloc.availableBuckets(), "NORMAL stops at its reserve");
+            assertEquals(List.of(), alloc.verifyCounts());
+            OpenBucket c1 = alloc.allocate(DataType.USER, Watermark.COPYGC);
+            OpenBucket c2 = alloc.allocate(DataType.USER, Watermark.COPYGC);
+            assertThrows(NoSpaceException.class,
+                    () -> alloc.allocate(DataType.USER, Watermark.COPYGC));
+            OpenBucket b = alloc.allocate(DataType.BTREE, Watermark.BTREE);
+            assertEquals(1, alloc.availableBuckets());
+            for (OpenBucket ob : List.of(c1, c2, b)) {
+                alloc.release(ob);
+            }
+            assertEquals(4, alloc.availableBuckets());
+            long btreeBefore = alloc.bucketCount(DataType.BTREE);
+            for (int batch = 0; batch < 8; batch++) {
+                ManagedTestSupport.insert(engine, batch * 50L, batch * 50L + 50, 100);
+                engine.checkpoint();
+            }
+            assertEquals(List.of(), alloc.verifyCounts());
+            for (long bucket : user.subList(0, 4)) {
+                AllocTestSupport.free(engine, alloc, bucket, Durability.NO_FLUSH);
+            }
+            engine.checkpoint();
+            assertEquals(List.of(), alloc.verifyCounts());
+            assertEquals(alloc.rangeBuckets(), alloc.bucketCount(DataType.FREE)
+                    + alloc.bucketCount(DataType.NEED_DISCARD) + alloc.bucketCount(DataType.USER)
+                    + alloc.bucketCount(DataType.BTREE));
+            System.out.printf("watermarks: btree buckets %d -> %d, %d available%n",
+                    btreeBefore, alloc.bucketCount(DataType.BTREE), alloc.availableBuckets());
+            checkNodeBucketsAgree(engine, dev);
+        }
+        try (ManagedEngine me = ManagedEngine.open(dev, options())) {
+            assertEquals(List.of(), me.allocator().verifyCounts());
+            assertEquals(400, countKeys(me.engine(), BtreeId.TEST0));
+        }
+    }
+
     /** Claims every FREE bucket as USER; returns them. */
     private static List<Long> fillWithUserData(Engine engine, BucketAllocator alloc)
             throws Exception {

@@ -51,7 +51,10 @@ final class CopyGc {
 
     private record Candidate(long bucket, int generation, long liveBytes) {}
 
-    private record Move(Extent old, Extent moved, DataBucket into) {}
+    /** One piece of a moved extent and the bucket it was written to. */
+    record Piece(Extent extent, DataBucket into) {}
+
+    private record Move(Extent old, List<Piece> pieces) {}
 
     private final Engine engine;
     private final BlockDevice device;
@@ -182,6 +185,13 @@ final class CopyGc {
         return out;
     }
 
+    /**
+     * Moves the extents, each into whatever room copygc's write point has: an extent that does
+     * not fit the rest of the current bucket is split at a block boundary across buckets
+     * (its per-block checksums split with it). Asking for contiguous room instead retired a
+     * part-filled bucket whenever a large extent came next, and the room wasted so could
+     * exceed what the move freed: at ~85% full that ran the filesystem out of space.
+     */
     private void move(List<Extent> live) throws KeelException {
         List<Reservation> held = new ArrayList<>();
         List<Move> moves = new ArrayList<>();
@@ -195,13 +205,21 @@ final class CopyGc {
                     // rather than the move laundering bad bytes into good ones.
                     checksumErrors.incrementAndGet();
                 }
-                List<Reservation> r = writePoint.reserve(e.lengthBytes(), true);
+                List<Reservation> r = writePoint.reserve(e.lengthBytes(), false);
                 held.addAll(r);
-                Reservation at = r.get(0);
-                write(at, data);
-                moves.add(new Move(e, new Extent(e.ino(), e.startBytes(), at.bucket().bucket(),
-                        at.offsetInBucketBytes(), at.bucket().generation(), e.blockSizeBytes(),
-                        e.crcs()), at.bucket()));
+                List<Piece> pieces = new ArrayList<>(r.size());
+                long at = 0;
+                for (Reservation piece : r) {
+                    write(piece, data.slice((int) at, (int) piece.lengthBytes()));
+                    Extent part = e.slice(e.startBytes() + at,
+                            e.startBytes() + at + piece.lengthBytes());
+                    pieces.add(new Piece(new Extent(e.ino(), part.startBytes(),
+                            piece.bucket().bucket(), piece.offsetInBucketBytes(),
+                            piece.bucket().generation(), e.blockSizeBytes(), part.crcs()),
+                            piece.bucket()));
+                    at += piece.lengthBytes();
+                }
+                moves.add(new Move(e, pieces));
             }
             try {
                 device.flush();
@@ -211,7 +229,7 @@ final class CopyGc {
             int moved = engine.update(txn -> {
                 int n = 0;
                 for (Move m : moves) {
-                    n += updates.repoint(txn, m.old, m.moved, m.into) ? 1 : 0;
+                    n += updates.repoint(txn, m.old, m.pieces) ? 1 : 0;
                 }
                 return n;
             }, Durability.FLUSH);

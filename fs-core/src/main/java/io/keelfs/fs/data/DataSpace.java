@@ -5,6 +5,7 @@ import io.keelfs.alloc.AllocUpdates;
 import io.keelfs.alloc.BucketAllocator;
 import io.keelfs.alloc.DataType;
 import io.keelfs.alloc.OpenBucket;
+import io.keelfs.alloc.Watermark;
 import io.keelfs.engine.Durability;
 import io.keelfs.engine.Engine;
 import io.keelfs.error.InconsistentException;
@@ -30,24 +31,35 @@ import java.util.logging.Logger;
  * (then {@link #release} frees it). Freed buckets are reused only once the freeing commit is
  * durable (the allocator's rule).
  *
- * <p>Counters: {@code freeBuckets} counts FREE and NEED_DISCARD buckets not open here (read at
- * open, then moved by allocate, release and freeing commits); {@code liveBytes} the dirty bytes
- * of USER buckets. Both are for statfs and the reserve; fsck-style checks recompute them.
+ * <p>Counters: free buckets are the allocator's {@link BucketAllocator#availableBuckets} (FREE
+ * and NEED_DISCARD buckets not handed out), which sees btree node claims and returns as well as
+ * data ones; a read-only mount counts them once at open. {@code liveBytes} counts the dirty
+ * bytes of USER buckets, moved only here (the only writer of USER records). Both are for
+ * statfs, the reserve and copygc's low-water mark; fsck-style checks recompute them.
+ *
+ * <p>Reserve: file writes allocate at {@link Watermark#NORMAL}, copygc at
+ * {@link Watermark#COPYGC}; at open the allocator's reserves are set to
+ * {@link FileDataOptions#reserveBuckets} and, when btree nodes share the allocator, half of it
+ * for copygc, so the last buckets are left to btree node claims.
  *
  * <p>Thread-safety: safe for many threads; the open map is concurrent, counters atomic, and
  * the transaction methods run inside engine transactions (under the engine lock).
  */
 final class DataSpace {
     private static final Logger LOG = Logger.getLogger(DataSpace.class.getName());
-    /** Allocation tries: a plain try, then after a checkpoint and/or copygc, then a last one. */
-    static final int ALLOCATE_ATTEMPTS_MAX = 3;
+    /**
+     * Allocation tries: a plain try, then one after each copygc pass while passes empty
+     * buckets (a pass moves at most {@link CopyGc#BUCKETS_PER_PASS_MAX}).
+     */
+    static final int ALLOCATE_ATTEMPTS_MAX = 16;
     /** ALLOC records one read transaction scans at open. */
     static final int SCAN_PER_READ_MAX = 4096;
 
     /** What frees space when allocation runs short: copygc. */
     @FunctionalInterface
     interface Reclaim {
-        void run() throws KeelException;
+        /** Returns the buckets emptied. */
+        long run() throws KeelException;
     }
 
     private final Engine engine;
@@ -57,9 +69,10 @@ final class DataSpace {
     final long bucketSizeBytes;
     private final FileDataOptions options;
     private final ConcurrentHashMap<Long, DataBucket> open = new ConcurrentHashMap<>();
-    private final AtomicLong freeBuckets = new AtomicLong();
+    /** Free buckets of a read-only mount (no allocator), counted at open. */
+    private final AtomicLong freeBucketsReadOnly = new AtomicLong();
     private final AtomicLong liveBytes = new AtomicLong();
-    private volatile Reclaim reclaim = () -> { };
+    private volatile Reclaim reclaim = () -> 0;
 
     private DataSpace(Engine engine, BucketAllocator allocator, long firstBucket, long endBucket,
             long bucketSizeBytes, FileDataOptions options) {
@@ -85,13 +98,17 @@ final class DataSpace {
                 for (Bkey k = it.next(); k != null && k.pos().offset() < to; k = it.next()) {
                     AllocRecord r = AllocRecord.decode(k.pos().offset(), k.value());
                     if (r.isFree() || r.dataType() == DataType.NEED_DISCARD) {
-                        s.freeBuckets.incrementAndGet();
+                        s.freeBucketsReadOnly.incrementAndGet();
                     } else if (r.dataType() == DataType.USER) {
                         s.liveBytes.addAndGet(r.dirtyBytes());
                     }
                 }
                 return null;
             });
+        }
+        if (allocator != null) {
+            long reserve = options.reserveBuckets();
+            allocator.setReserves(reserve, allocator.servesNodeBuckets() ? reserve / 2 : 0);
         }
         return s;
     }
@@ -108,56 +125,64 @@ final class DataSpace {
         return bucket >= firstBucket && bucket < endBucket;
     }
 
+    /** FREE and NEED_DISCARD buckets not handed out (the allocator's count). */
     long freeBuckets() {
-        return freeBuckets.get();
+        return allocator == null ? freeBucketsReadOnly.get() : allocator.availableBuckets();
+    }
+
+    /** Buckets holding btree nodes (0 when nodes do not share the allocator). */
+    long btreeBuckets() {
+        return allocator == null || !allocator.servesNodeBuckets() ? 0
+                : allocator.bucketCount(DataType.BTREE);
     }
 
     long liveBytes() {
         return liveBytes.get();
     }
 
+    /** The allocator's counts against a recount of the records (empty when they agree). */
+    java.util.List<String> verifyAllocatorCounts() throws KeelException {
+        return allocator == null ? java.util.List.of() : allocator.verifyCounts();
+    }
+
+    /** The reserve file writes may not take, in bytes. */
+    long reserveBytes() {
+        return options.reserveBuckets() * bucketSizeBytes;
+    }
+
     /** Bytes free for file data: free buckets beyond the reserve. */
     long freeBytesForFiles() {
-        return Math.max(0, freeBuckets.get() - options.reserveBuckets()) * bucketSizeBytes;
+        return Math.max(0, freeBuckets() - options.reserveBuckets()) * bucketSizeBytes;
     }
 
     /**
      * Opens a USER bucket. File writes first run copygc when free buckets are low, and may not
-     * take the reserve; when the allocator has nothing, a checkpoint makes emptied buckets
-     * allocatable and (for file writes) copygc runs before the next try. Never call inside a
-     * transaction.
+     * take the reserve (watermark NORMAL); copygc may take part of it (COPYGC). When the
+     * allocator has nothing, copygc runs (for file writes) and allocation is retried while
+     * passes empty buckets. Never call inside a transaction.
      */
     DataBucket allocate(boolean forCopyGc) throws KeelException {
         if (allocator == null) {
             throw new ReadOnlyException("file data: the filesystem is mounted read-only");
         }
-        if (!forCopyGc && freeBuckets.get() < options.copyGcFreeBucketsLow()) {
+        if (!forCopyGc && freeBuckets() < options.copyGcFreeBucketsLow()) {
             reclaim.run();
         }
+        Watermark watermark = forCopyGc ? Watermark.COPYGC : Watermark.NORMAL;
         for (int attempt = 1; ; attempt++) {
             NoSpaceException why;
-            if (!forCopyGc && freeBuckets.get() <= options.reserveBuckets()) {
-                why = new NoSpaceException(String.format("file data: %d free buckets in [%d, %d)"
-                        + ", %d are reserved for metadata and copygc; %d bytes live",
-                        freeBuckets.get(), firstBucket, endBucket, options.reserveBuckets(),
-                        liveBytes.get()));
-            } else {
-                try {
-                    return register(allocator.allocate(DataType.USER));
-                } catch (NoSpaceException e) {
-                    why = e;
-                }
+            try {
+                return register(allocator.allocate(DataType.USER, watermark));
+            } catch (NoSpaceException e) {
+                why = e;
             }
-            if (attempt >= ALLOCATE_ATTEMPTS_MAX) {
-                throw why;
-            }
-            // Slow path: buckets emptied by commits not yet durable become allocatable once a
-            // checkpoint made them durable; copygc empties fragmented buckets.
-            if (!forCopyGc) {
-                reclaim.run();
-            }
-            if (allocator.emptiedCount() > 0) {
-                engine.checkpoint();
+            // Slow path: copygc empties fragmented buckets (the allocator has already made
+            // buckets emptied by commits not yet durable allocatable).
+            if (forCopyGc || attempt >= ALLOCATE_ATTEMPTS_MAX || reclaim.run() == 0) {
+                throw new NoSpaceException(String.format("file data: %s; %d free buckets in"
+                        + " [%d, %d), %d reserved; %d bytes live; %d tries", why.getMessage(),
+                        freeBuckets(), firstBucket, endBucket, options.reserveBuckets(),
+                        liveBytes.get(), attempt));
             }
         }
     }
@@ -167,7 +192,6 @@ final class DataSpace {
         if (open.putIfAbsent(ob.bucket(), db) != null) {
             throw new IllegalStateException("allocator handed out open bucket " + ob);
         }
-        freeBuckets.decrementAndGet();
         return db;
     }
 
@@ -181,7 +205,6 @@ final class DataSpace {
         // it, and the allocator must not think it open then.
         open.remove(db.bucket(), db);
         if (!db.claimed) {
-            freeBuckets.incrementAndGet();
             return;
         }
         try {
@@ -213,7 +236,6 @@ final class DataSpace {
             return false;
         }
         allocator.free(txn, bucket);
-        txn.onCommit(seq -> freeBuckets.incrementAndGet());
         return true;
     }
 

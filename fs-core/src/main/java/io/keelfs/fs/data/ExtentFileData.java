@@ -241,6 +241,12 @@ public final class ExtentFileData implements FileData {
         return r.doneUpToBytes() == to ? new PunchResult(endBytes, r.usedDeltaBytes()) : r;
     }
 
+    /** Data goes to the engine's device and its write returns before the commit. */
+    @Override
+    public boolean durableWithJournal() {
+        return true;
+    }
+
     @Override
     public void flushData() throws KeelException {
         try {
@@ -250,19 +256,43 @@ public final class ExtentFileData implements FileData {
         }
     }
 
+    /** Live file bytes plus the buckets holding btree nodes (bcachefs counts sectors too). */
     @Override
     public long usedBytes() {
-        return space.liveBytes();
+        return space.liveBytes() + space.btreeBuckets() * bucketSizeBytes;
+    }
+
+    /**
+     * Total minus used: includes dead bytes in part-used buckets, which copygc gives back, so
+     * a write may still find no bucket a little before this reaches the reserve.
+     */
+    @Override
+    public long freeBytes() {
+        return Math.max(0, totalBytes() - usedBytes());
     }
 
     @Override
-    public long freeBytes() {
-        return space.freeBytesForFiles();
+    public long totalBytes() {
+        return (space.endBucket - space.firstBucket) * bucketSizeBytes;
+    }
+
+    /** Free minus the reserve file writes may not take. */
+    @Override
+    public long availBytes() {
+        return Math.max(0, freeBytes() - space.reserveBytes());
     }
 
     /** Runs one on-demand copygc pass; returns the buckets it emptied. */
     public long copyGc() throws KeelException {
         return copyGc.collect(false);
+    }
+
+    /**
+     * The allocator's per-type bucket counts against a recount of the alloc records: one line
+     * per difference, empty when they agree (tests and fsck).
+     */
+    public List<String> verifyAllocatorCounts() throws KeelException {
+        return space.verifyAllocatorCounts();
     }
 
     /** Reads that found a pointer stale after reading the device and looked up again. */
@@ -277,6 +307,10 @@ public final class ExtentFileData implements FileData {
                 copyGc.bucketsEmptied.get(), copyGc.extentsMoved.get(),
                 copyGc.checksumErrors.get(), reader.staleRetries.get(), space.liveBytes(),
                 space.freeBuckets());
+    }
+
+    DataSpace space() {
+        return space;
     }
 
     boolean isOpenForTest(long bucket) {

@@ -58,7 +58,6 @@ final class ExtentReader {
         }
         int n = (int) Math.max(0, Math.min(dst.remaining(), fileSizeBytes - offsetBytes));
         ByteBuffer out = dst.slice(dst.position(), n);
-        out.put(0, new byte[n]);
         long end = offsetBytes + n;
         for (long at = offsetBytes; at < end; ) {
             at = readBatch(ino, at, end, out, offsetBytes);
@@ -97,13 +96,31 @@ final class ExtentReader {
                 }
                 continue;
             }
+            // Holes read as zeros: only the gaps between extents are zeroed (zeroing the whole
+            // buffer first cost an extra pass over every read).
+            long zeroFrom = at;
             for (int i = 0; i < data.length; i++) {
                 Extent e = found.extents().get(i);
                 long from = blockFloor(Math.max(at, e.startBytes()), e);
                 verify(e, from, data[i]);
+                long start = Math.max(at, e.startBytes());
+                zero(out, zeroFrom, start, outStartBytes);
                 copyOut(data[i], from, at, found.coveredUpToBytes(), out, outStartBytes);
+                zeroFrom = Math.max(zeroFrom, Math.min(found.coveredUpToBytes(), e.endBytes()));
             }
+            zero(out, zeroFrom, found.coveredUpToBytes(), outStartBytes);
             return found.coveredUpToBytes();
+        }
+    }
+
+    private static final byte[] ZEROS = new byte[64 << 10];
+
+    /** Zeroes file bytes [fromBytes, toBytes) of {@code out}, which starts at outStartBytes. */
+    private static void zero(ByteBuffer out, long fromBytes, long toBytes, long outStartBytes) {
+        for (long at = fromBytes; at < toBytes; ) {
+            int n = (int) Math.min(ZEROS.length, toBytes - at);
+            out.put((int) (at - outStartBytes), ZEROS, 0, n);
+            at += n;
         }
     }
 

@@ -117,14 +117,26 @@ final class ExtentUpdates {
      * {@code old} (not overwritten, cut or moved meanwhile), points it at {@code moved} in
      * {@code db}. Returns whether it did.
      */
-    boolean repoint(Transaction txn, Extent old, Extent moved, DataBucket db)
+    boolean repoint(Transaction txn, Extent old, List<CopyGc.Piece> pieces)
             throws KeelException {
         Bkey k = txn.get(BtreeId.EXTENTS, old.pos());
         if (k == null || !decode(k).equals(old)) {
             return false;
         }
+        long covered = 0;
+        for (CopyGc.Piece p : pieces) {
+            covered += p.extent().lengthBytes();
+        }
+        Extent last = pieces.get(pieces.size() - 1).extent();
+        if (covered != old.lengthBytes() || pieces.get(0).extent().startBytes()
+                != old.startBytes() || last.endBytes() != old.endBytes()) {
+            throw new IllegalArgumentException("pieces " + pieces + " do not cover " + old);
+        }
         txn.delete(BtreeId.BACKPOINTERS, Backpointer.of(old).pos());
-        insert(txn, moved, db);
+        // The last piece ends where the old extent did, so its key replaces the old one.
+        for (CopyGc.Piece p : pieces) {
+            insert(txn, p.extent(), p.into());
+        }
         space.removeLive(txn, old.bucket(), old.generation(), old.lengthBytes());
         return true;
     }

@@ -83,10 +83,32 @@ public interface FileData extends AutoCloseable {
     /** Makes data written so far by prepare durable on the device (before an fsync commit). */
     void flushData() throws KeelException;
 
-    /** Bytes of data space used, and free for data, for statfs. */
+    /**
+     * True when data written by prepare is on the journal's device and complete before the
+     * commit that points at it, so the journal's flush after that commit's entry makes it
+     * durable and fsync needs no {@link #flushData} of its own.
+     */
+    default boolean durableWithJournal() {
+        return false;
+    }
+
+    /**
+     * For statfs: bytes used (live file data, plus whole buckets of btree nodes where they share
+     * the space), free ({@link #totalBytes} minus used), and available to file writes (free
+     * minus the reserve kept for metadata and copygc).
+     */
     long usedBytes();
 
     long freeBytes();
+
+    /** Bytes of the space that file data and (where shared) btree nodes live in. */
+    default long totalBytes() {
+        return usedBytes() + freeBytes();
+    }
+
+    default long availBytes() {
+        return freeBytes();
+    }
 
     /**
      * Stops filling the open buckets (each is released once no prepared write pins it). Call

@@ -81,8 +81,14 @@ final class DataInvariants {
                     unclaimedOpen++;
                 }
             }
-            assertEquals(Math.max(0, free - unclaimedOpen - reserve) * DataFixture.BUCKET,
-                    f.data.freeBytes(), context + ": freeBytes (" + openHere + " open)");
+            assertEquals(free - unclaimedOpen, f.data.space().freeBuckets(),
+                    context + ": free buckets (" + openHere + " open)");
+            assertEquals(java.util.List.of(), f.allocator.verifyCounts(),
+                    context + ": allocator counts");
+            assertEquals((f.end - f.split) * DataFixture.BUCKET - live, f.data.freeBytes(),
+                    context + ": freeBytes");
+            assertEquals(Math.max(0, f.data.freeBytes() - reserve * DataFixture.BUCKET),
+                    f.data.availBytes(), context + ": availBytes");
             return null;
         });
     }

@@ -109,7 +109,7 @@ class FileDataTest {
             }
             assertTrue(full != null, "never ran out of space");
             assertEquals(Errno.ENOSPC, full.errno());
-            assertEquals(0, f.data.freeBytes(), "statfs free excludes the reserve");
+            assertEquals(0, f.data.availBytes(), "statfs avail excludes the reserve");
             assertTrue(written.size() >= 10 - 2 - 1, "only " + written.size() + " fit");
             DataInvariants.check(f, "at ENOSPC");
             // Freeing one file makes room again, after its freeing commit is durable.
