@@ -91,7 +91,10 @@ class KeelFilesystemRaceTest {
                 fu.get(120, TimeUnit.SECONDS);
             }
             pool.shutdown();
-            assertTrue(done.get() > THREADS * OPS_PER_THREAD / 4,
+            // Guards the test's power, not correctness: random picks on a shared namespace are
+            // refused (ENOENT, EEXIST...) about three times in four, the share depending on
+            // timing; at least one call in eight must have done something.
+            assertTrue(done.get() > THREADS * OPS_PER_THREAD / 8,
                     "seed " + seed + ": only " + done + " calls succeeded; " + refusals);
             scan(f, seed);
             f.remount();
