@@ -15,7 +15,8 @@
 #
 # Env: KEELFS_BENCH_DIR (default ../shared/bench beside the repo), FSBENCH_TARBALL (default
 # KEELFS_BENCH_DIR/data/linux-6.1.192-subset.tar; make_data.sh there makes it),
-# FUSE_PEERS_WORK (scratch for the copied scripts, images and results; default .bench/fuse-peers).
+# FUSE_PEERS_WORK (scratch for the copied scripts, the jar snapshot, images and results;
+# default .bench/fuse-peers), KEELFS_JAVA_OPTS (the daemon's JVM options).
 # Needs root, fio, gcc, fuse2fs, psmisc (fuser). Exit 0 whatever the figures.
 set -euo pipefail
 export LC_ALL=C
@@ -34,8 +35,16 @@ export FSBENCH_TARBALL=${FSBENCH_TARBALL:-$shared/data/linux-6.1.192-subset.tar}
 # itself, and other runs may use the shared directory at the same time.
 mkdir -p "$work"
 cp "$shared"/{fsbench.sh,peers.sh,summarize.py,meta.c} "$work"/
-# Build the jar now, not inside the first timed mkfs.
+# Build the jar now (not inside the first timed mkfs) and run a snapshot of it, so that
+# editing sources during a run cannot make bin/keelfs rebuild between rounds.
 "$root/bin/keelfs" --version >/dev/null
+cp "$root/cli/target/keelfs.jar" "$work/keelfs.jar"
+cat > "$work/keelfs" <<SH
+#!/bin/bash
+exec java -Dfile.encoding=UTF-8 \${KEELFS_JAVA_OPTS:-} -jar "$work/keelfs.jar" "\$@"
+SH
+chmod +x "$work/keelfs"
+export KEELFS="$work/keelfs"
 
 out=""
 args=("$@")
@@ -48,8 +57,8 @@ if [ -z "$out" ]; then
 fi
 
 PEERS="custom fuse2fs" REF=fuse2fs CUSTOM_NAME=keelfs \
-CUSTOM_MKFS="$root/bin/keelfs mkfs --size 2G" \
-CUSTOM_MOUNT="$root/bin/keelfs mount" \
+CUSTOM_MKFS="$KEELFS mkfs --size 2G" \
+CUSTOM_MOUNT="$KEELFS mount" \
 CUSTOM_UMOUNT="$root/bench/keelfs-umount.sh" \
 FSBENCH_DROP_CMD="$root/bench/keelfs-drop-caches.sh" \
     bash "$work/peers.sh" "${args[@]}"

@@ -11,4 +11,5 @@ fstype=$(findmnt -n -o FSTYPE --mountpoint "$mnt" || true)
 [ "$fstype" = fuse.keelfs ] || exit 0
 image=$(findmnt -n -o SOURCE --mountpoint "$mnt")
 "$root/bench/keelfs-umount.sh" "$mnt" "$image"
-"$root/bin/keelfs" mount "$image" "$mnt"
+# KEELFS: the keelfs command to mount with (fuse-peers.sh sets its jar snapshot).
+${KEELFS:-$root/bin/keelfs} mount "$image" "$mnt"
