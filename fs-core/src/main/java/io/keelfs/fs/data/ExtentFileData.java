@@ -54,6 +54,8 @@ public final class ExtentFileData implements FileData {
     private final ExtentReader reader;
     private final WritePoint[] writePoints;
     private final CopyGc copyGc;
+    private final java.util.concurrent.atomic.AtomicLong aligned =
+            new java.util.concurrent.atomic.AtomicLong();
 
     private ExtentFileData(Engine engine, BlockDevice device, DataSpace space,
             FileDataOptions options) {
@@ -126,17 +128,7 @@ public final class ExtentFileData implements FileData {
         }
         long start = Math.floorDiv(offsetBytes, blockSizeBytes) * blockSizeBytes;
         long end = -Math.floorDiv(-(offsetBytes + length), blockSizeBytes) * blockSizeBytes;
-        ByteBuffer buf = ByteBuffer.allocate((int) (end - start));
-        // Read-modify-write of partial edge blocks: the rest of each comes from the file.
-        if (offsetBytes != start) {
-            reader.read(ino, start, buf.slice(0, blockSizeBytes), fileSizeBytes);
-        }
-        long lastBlock = end - blockSizeBytes;
-        if (offsetBytes + length != end && (lastBlock != start || offsetBytes == start)) {
-            reader.read(ino, lastBlock, buf.slice((int) (lastBlock - start), blockSizeBytes),
-                    fileSizeBytes);
-        }
-        buf.put((int) (offsetBytes - start), src, src.position(), (int) length);
+        ByteBuffer buf = staged(ino, offsetBytes, src, start, end, fileSizeBytes);
         src.position(src.limit());
         int[] crcs = new int[(int) ((end - start) / blockSizeBytes)];
         for (int i = 0; i < crcs.length; i++) {
@@ -151,6 +143,38 @@ public final class ExtentFileData implements FileData {
         }
         return new PreparedData(ino, offsetBytes, length, start, end - start, crcs,
                 reservations);
+    }
+
+    /**
+     * The blocks [start, end) to write. A block-aligned write is written from {@code src}
+     * itself (with FUSE, the request buffer: no copy between it and the device write, and no
+     * JDK bounce copy, the buffer being direct); the caller does not touch it until prepare
+     * returns, and nothing keeps it after. Otherwise a staging buffer with the partial edge
+     * blocks completed from the file (read-modify-write).
+     */
+    private ByteBuffer staged(long ino, long offsetBytes, ByteBuffer src, long start, long end,
+            long fileSizeBytes) throws KeelException {
+        int length = src.remaining();
+        if (offsetBytes == start && offsetBytes + length == end) {
+            aligned.incrementAndGet();
+            return src.slice(src.position(), length);
+        }
+        ByteBuffer buf = ByteBuffer.allocate((int) (end - start));
+        if (offsetBytes != start) {
+            reader.read(ino, start, buf.slice(0, blockSizeBytes), fileSizeBytes);
+        }
+        long lastBlock = end - blockSizeBytes;
+        if (offsetBytes + length != end && (lastBlock != start || offsetBytes == start)) {
+            reader.read(ino, lastBlock, buf.slice((int) (lastBlock - start), blockSizeBytes),
+                    fileSizeBytes);
+        }
+        buf.put((int) (offsetBytes - start), src, src.position(), length);
+        return buf;
+    }
+
+    /** Writes prepared straight from the caller's buffer (block-aligned; tests). */
+    public long alignedWrites() {
+        return aligned.get();
     }
 
     private WritePoint writePoint(long ino) {

@@ -84,8 +84,18 @@ final class ExtentReader {
             });
             hooks.afterExtentLookup(ino, at);
             ByteBuffer[] data = new ByteBuffer[found.extents().size()];
+            boolean[] inPlace = new boolean[data.length];
             for (int i = 0; i < data.length; i++) {
-                data[i] = readExtentBlocks(found.extents().get(i), at, found.coveredUpToBytes());
+                Extent e = found.extents().get(i);
+                long from = blockFloor(Math.max(at, e.startBytes()), e);
+                long last = blockEnd(e, found.coveredUpToBytes());
+                // Whole blocks inside the request go straight into the caller's buffer (with
+                // FUSE, the reply buffer): no staging copy. Edge blocks are staged.
+                inPlace[i] = from >= at && last <= found.coveredUpToBytes();
+                data[i] = inPlace[i]
+                        ? readBlocksInto(e, from, out.slice((int) (from - outStartBytes),
+                                (int) (last - from)))
+                        : readExtentBlocks(e, at, found.coveredUpToBytes());
             }
             // Recheck after the read: a stale pointer means the bytes may be another file's.
             if (anyStale(found.extents())) {
@@ -96,17 +106,18 @@ final class ExtentReader {
                 }
                 continue;
             }
-            // Holes read as zeros: only the gaps between extents are zeroed (zeroing the whole
-            // buffer first cost an extra pass over every read).
             long zeroFrom = at;
             for (int i = 0; i < data.length; i++) {
                 Extent e = found.extents().get(i);
                 long from = blockFloor(Math.max(at, e.startBytes()), e);
                 verify(e, from, data[i]);
-                long start = Math.max(at, e.startBytes());
-                zero(out, zeroFrom, start, outStartBytes);
-                copyOut(data[i], from, at, found.coveredUpToBytes(), out, outStartBytes);
-                zeroFrom = Math.max(zeroFrom, Math.min(found.coveredUpToBytes(), e.endBytes()));
+                if (!inPlace[i]) {
+                    copyOut(data[i], from, at, found.coveredUpToBytes(), out, outStartBytes);
+                }
+                // Holes read as zeros: the gap before this extent (extents come in file order).
+                long dataFrom = Math.max(at, e.startBytes());
+                zero(out, zeroFrom, dataFrom, outStartBytes);
+                zeroFrom = Math.max(zeroFrom, Math.min(e.endBytes(), found.coveredUpToBytes()));
             }
             zero(out, zeroFrom, found.coveredUpToBytes(), outStartBytes);
             return found.coveredUpToBytes();
@@ -145,6 +156,38 @@ final class ExtentReader {
     private static long blockFloor(long fileOffsetBytes, Extent e) {
         return fileOffsetBytes - Math.floorMod(fileOffsetBytes - e.startBytes(),
                 (long) e.blockSizeBytes());
+    }
+
+    private static final byte[] ZEROS = new byte[64 << 10];
+
+    /** Zeroes file bytes [from, to) of {@code out} (which starts at file offset outStart). */
+    private static void zero(ByteBuffer out, long from, long to, long outStartBytes) {
+        for (long at = from; at < to; ) {
+            int n = (int) Math.min(ZEROS.length, to - at);
+            out.put((int) (at - outStartBytes), ZEROS, 0, n);
+            at += n;
+        }
+    }
+
+    /** Where the whole blocks of {@code e} overlapping file bytes up to {@code to} end. */
+    private static long blockEnd(Extent e, long to) {
+        return Math.min(e.endBytes(), blockFloor(Math.min(to, e.endBytes()) - 1, e)
+                + e.blockSizeBytes());
+    }
+
+    /** Reads blocks of {@code e} from file offset {@code from} into all of {@code into}. */
+    private ByteBuffer readBlocksInto(Extent e, long from, ByteBuffer into)
+            throws DeviceIoException {
+        long deviceOffset = e.bucket() * bucketSizeBytes + e.offsetInBucketBytes()
+                + (from - e.startBytes());
+        try {
+            device.read(deviceOffset, into);
+        } catch (IOException ex) {
+            throw new DeviceIoException(String.format("reading %s at device offset %d", e,
+                    deviceOffset), ex);
+        }
+        into.flip();
+        return into;
     }
 
     /** The whole blocks of {@code e} that overlap file bytes {@code [from, to)}. */

@@ -80,7 +80,10 @@ public interface FileData extends AutoCloseable {
     /** The largest write {@link #prepare} takes, in bytes (at least one block). */
     long writeBytesMax();
 
-    /** Makes data written so far by prepare durable on the device (before an fsync commit). */
+    /**
+     * Makes data written so far by prepare durable on the device. fsync does not need it: its
+     * FLUSH commit's device flush covers completed data writes (FileIo#fsync).
+     */
     void flushData() throws KeelException;
 
     /**

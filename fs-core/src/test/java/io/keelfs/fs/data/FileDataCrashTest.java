@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * Crash states of a random data workload over a small data range (so buckets are freed,
  * copygc'd and reused): writes of self-identifying blocks (each block stamped with inode, file
  * block and version), punches, copygc passes and checkpoints, a quarter of the writes made
- * durable as fsync will (flushData, then a FLUSH commit). In every explored crash state, after
+ * durable as fsync does (a FLUSH commit, whose one device flush covers the data). In every explored crash state, after
  * replay: the bucket accounting invariants hold; every block of every file reads either its
  * version as of the last durable operation, or (only if a later operation on it had been
  * issued) a later version or EIO; and no block ever reads another inode's or another block's
@@ -111,15 +111,12 @@ class FileDataCrashTest {
                 durable ? sim.log().size() : Integer.MAX_VALUE);
     }
 
-    /** A write as the fs layer does it; fsync-style: flushData before a FLUSH commit. */
+    /** A write as the fs layer does it; fsync-style: a FLUSH commit, no separate data flush. */
     private record FileDataWriteOnce(DataFixture f, int ino, int first, ByteBuffer data) {
         void run(boolean durable) throws Exception {
             FileData.PreparedWrite w = f.data.prepare(ino, (long) first * BS, data,
                     (long) FILE_BLOCKS * BS);
             try {
-                if (durable) {
-                    f.data.flushData();
-                }
                 f.engine.update(txn -> f.data.commit(txn, w),
                         durable ? Durability.FLUSH : Durability.NO_FLUSH);
             } finally {
