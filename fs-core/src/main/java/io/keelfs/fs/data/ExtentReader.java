@@ -158,17 +158,6 @@ final class ExtentReader {
                 (long) e.blockSizeBytes());
     }
 
-    private static final byte[] ZEROS = new byte[64 << 10];
-
-    /** Zeroes file bytes [from, to) of {@code out} (which starts at file offset outStart). */
-    private static void zero(ByteBuffer out, long from, long to, long outStartBytes) {
-        for (long at = from; at < to; ) {
-            int n = (int) Math.min(ZEROS.length, to - at);
-            out.put((int) (at - outStartBytes), ZEROS, 0, n);
-            at += n;
-        }
-    }
-
     /** Where the whole blocks of {@code e} overlapping file bytes up to {@code to} end. */
     private static long blockEnd(Extent e, long to) {
         return Math.min(e.endBytes(), blockFloor(Math.min(to, e.endBytes()) - 1, e)
