@@ -10,6 +10,7 @@ import io.keelfs.error.ChecksumException;
 import io.keelfs.error.DeviceIoException;
 import io.keelfs.error.InconsistentException;
 import io.keelfs.error.KeelException;
+import io.keelfs.error.NoSpaceException;
 import io.keelfs.format.Bkey;
 import io.keelfs.format.BtreeId;
 import io.keelfs.txn.Transaction;
@@ -101,8 +102,15 @@ final class CopyGc {
                     : (long) (space.bucketSizeBytes * liveFractionMax);
             long emptied = 0;
             for (Candidate c : candidates(limit)) {
-                if (evacuate(c)) {
-                    emptied++;
+                try {
+                    if (evacuate(c)) {
+                        emptied++;
+                    }
+                } catch (NoSpaceException e) {
+                    // No room to move into right now (buckets emptied by commits not yet
+                    // durable are not allocatable yet): end the pass; the caller's own
+                    // allocation decides whether the filesystem is really full.
+                    break;
                 }
             }
             bucketsEmptied.addAndGet(emptied);
