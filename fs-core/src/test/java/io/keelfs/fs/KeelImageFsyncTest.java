@@ -112,6 +112,28 @@ class KeelImageFsyncTest {
         }
     }
 
+    /** An append log fsynced after every record: one flush each, all on the durable image. */
+    @Test
+    void appendLogFsyncedPerRecordFlushesOncePerRecord() throws Exception {
+        CrashSimDevice crash = new CrashSimDevice(
+                new MemoryBlockDevice(64L << 20, 4096, "fsync-append-test"));
+        CountingDevice dev = new CountingDevice(crash);
+        KeelImage.format(dev, new Mkfs.Options(4096, 256 << 10, 16 << 10, "fsync"));
+        byte[] all = new byte[20 * 4096];
+        new Random(9).nextBytes(all);
+        try (KeelFilesystem fs = KeelImage.open(dev, options())) {
+            long h = fs.create("/f", 0644, OpenFlags.O_RDWR | OpenFlags.O_APPEND, Caller.ROOT);
+            for (int i = 0; i < 20; i++) {
+                fs.write(h, 0, ByteBuffer.wrap(all, i * 4096, 4096));
+                long before = dev.flushes.get();
+                fs.fsync(h, false);
+                assertEquals(1, dev.flushes.get() - before, "device flushes for fsync " + i);
+            }
+            checkDurable(crash, all);
+            fs.release(h);
+        }
+    }
+
     /** Mounts the durable image (flushed writes only) and reads /f back. */
     private static void checkDurable(CrashSimDevice crash, byte[] want) throws Exception {
         MemoryBlockDevice durable = crash.durableImage();
