@@ -5,7 +5,6 @@ import io.keelfs.block.BlockDevice;
 import io.keelfs.error.DeviceIoException;
 import io.keelfs.error.NoSpaceException;
 import io.keelfs.format.NodeHeader;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -121,14 +120,7 @@ public final class SlotNodeStore implements SlotStore {
     public ByteBuffer read(long offsetBytes, int sizeBytes) throws DeviceIoException {
         Preconditions.checkArgument(sizeBytes == nodeSizeBytes && isSlot(offsetBytes),
                 "read of %s bytes at %s is not a node slot", sizeBytes, offsetBytes);
-        ByteBuffer image = ByteBuffer.allocate(sizeBytes);
-        try {
-            device.read(offsetBytes, image);
-        } catch (IOException e) {
-            throw new DeviceIoException("reading btree node at offset " + offsetBytes
-                    + " of " + device.describe(), e);
-        }
-        return image.clear();
+        return NodeImageIo.read(device, offsetBytes, sizeBytes);
     }
 
     @Override
@@ -140,12 +132,7 @@ public final class SlotNodeStore implements SlotStore {
             Preconditions.checkArgument(slot >= 0 && used.get(slot) && !pending.get(slot),
                     "write to offset %s, which is not an allocated node slot", offsetBytes);
         }
-        try {
-            device.write(offsetBytes, image, false);
-        } catch (IOException e) {
-            throw new DeviceIoException("writing btree node at offset " + offsetBytes
-                    + " of " + device.describe(), e);
-        }
+        NodeImageIo.write(device, offsetBytes, image);
     }
 
     @Override

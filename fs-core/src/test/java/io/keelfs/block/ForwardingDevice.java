@@ -5,12 +5,13 @@ import java.nio.ByteBuffer;
 
 /**
  * Test helper: a device that is not a MemoryBlockDevice (so CrashSimDevice copies its base by
- * reading it), forwarding every call to another device. Thread-safety: that of the target.
+ * reading it), forwarding every call to another device; subclasses override what they watch.
+ * Thread-safety: that of the target.
  */
-class ForwardingDevice implements BlockDevice {
+public class ForwardingDevice implements BlockDevice {
     private final BlockDevice to;
 
-    ForwardingDevice(BlockDevice to) {
+    public ForwardingDevice(BlockDevice to) {
         this.to = to;
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.keelfs.block.BlockDevice;
 import io.keelfs.block.CrashSimDevice;
+import io.keelfs.block.ForwardingDevice;
 import io.keelfs.block.MemoryBlockDevice;
 import io.keelfs.engine.EngineOptions;
 import io.keelfs.engine.Mkfs;
@@ -23,53 +24,17 @@ import org.junit.jupiter.api.Test;
  */
 class KeelImageFsyncTest {
     /** Counts flushes; everything else passes through. */
-    private static final class CountingDevice implements BlockDevice {
-        final BlockDevice inner;
+    private static final class CountingDevice extends ForwardingDevice {
         final AtomicLong flushes = new AtomicLong();
 
         CountingDevice(BlockDevice inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public int blockSizeBytes() {
-            return inner.blockSizeBytes();
-        }
-
-        @Override
-        public long sizeBytes() {
-            return inner.sizeBytes();
-        }
-
-        @Override
-        public void read(long offsetBytes, ByteBuffer dst) throws IOException {
-            inner.read(offsetBytes, dst);
-        }
-
-        @Override
-        public void write(long offsetBytes, ByteBuffer src, boolean fua) throws IOException {
-            inner.write(offsetBytes, src, fua);
+            super(inner);
         }
 
         @Override
         public void flush() throws IOException {
             flushes.incrementAndGet();
-            inner.flush();
-        }
-
-        @Override
-        public void discard(long offsetBytes, long lengthBytes) throws IOException {
-            inner.discard(offsetBytes, lengthBytes);
-        }
-
-        @Override
-        public String describe() {
-            return "counting " + inner.describe();
-        }
-
-        @Override
-        public void close() throws IOException {
-            inner.close();
+            super.flush();
         }
     }
 
