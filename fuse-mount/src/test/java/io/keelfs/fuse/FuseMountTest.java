@@ -150,7 +150,7 @@ class FuseMountTest {
             assertArrayEquals(big, Files.readAllBytes(mnt.resolve("big")));
             assertEquals(big.length, Files.size(mnt.resolve("big")));
 
-            unlinkedOpenFileStaysUsable(mnt);
+            unlinkedOpenFileStaysUsable(m);
             manyEntriesListCompletely(mnt);
             xattrsThroughTheMount(mnt);
             directIoThroughTheMount(mnt);
@@ -176,8 +176,8 @@ class FuseMountTest {
      * An open, unlinked file stays fully usable (write, read, fstat, fsync) while libfuse keeps
      * it as .fuse_hidden*, which goes away with the last close.
      */
-    private static void unlinkedOpenFileStaysUsable(Path mnt) throws IOException {
-        Path f = mnt.resolve("doomed");
+    private static void unlinkedOpenFileStaysUsable(Mounted m) throws Exception {
+        Path f = m.mnt.resolve("doomed");
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE,
                 StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             Files.delete(f);
@@ -189,9 +189,12 @@ class FuseMountTest {
             assertEquals("still here", new String(back.array(), StandardCharsets.UTF_8));
             assertEquals(10, ch.size());
         }
-        try (Stream<Path> list = Files.list(mnt)) {
+        // RELEASE reaches the filesystem after close(2) returns; wait for libfuse's unlink.
+        assertTrue(m.fs.awaitRootHasNoNameStartingWith(".fuse_hidden", WAIT),
+                "hidden file left after the last close");
+        try (Stream<Path> list = Files.list(m.mnt)) {
             assertTrue(list.noneMatch(p -> p.getFileName().toString()
-                    .startsWith(".fuse_hidden")), "hidden file left after the last close");
+                    .startsWith(".fuse_hidden")), "hidden file still listed by the mount");
         }
     }
 

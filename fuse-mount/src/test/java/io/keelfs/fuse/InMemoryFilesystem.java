@@ -203,6 +203,30 @@ final class InMemoryFilesystem implements Filesystem {
         }
         dir.mtimeNs = now();
         dir.ctimeNs = dir.mtimeNs;
+        lock.notifyAll();
+    }
+
+    /**
+     * Waits until no entry of the root directory starts with {@code prefix}, for at most
+     * {@code timeout}. The kernel sends RELEASE after close(2) has returned, so libfuse unlinks
+     * its .fuse_hidden file some time after the caller's last close: a test waits for that event
+     * (notified by every unlink) instead of guessing a delay.
+     *
+     * @return whether the root directory is free of such names
+     */
+    boolean awaitRootHasNoNameStartingWith(String prefix, java.time.Duration timeout)
+            throws InterruptedException {
+        long deadlineNs = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (root.children.keySet().stream().anyMatch(n -> n.startsWith(prefix))) {
+                long leftNs = deadlineNs - System.nanoTime();
+                if (leftNs <= 0) {
+                    return false;
+                }
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(lock, leftNs);
+            }
+            return true;
+        }
     }
 
     private Node createNode(String path, int mode, Caller caller) throws FsException {
