@@ -18,6 +18,7 @@ import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
 import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.FuseOperations;
 import ru.serce.jnrfuse.struct.Statvfs;
 import ru.serce.jnrfuse.struct.Timespec;
 
@@ -45,7 +46,8 @@ import ru.serce.jnrfuse.struct.Timespec;
  * <p>Not implemented on purpose: lock and flock (the kernel then keeps POSIX and BSD locks
  * locally, which is right for a single-host mount), bmap, ioctl, poll, read_buf/write_buf.
  *
- * <p>Thread-safety: stateless apart from counters; callbacks run on many libfuse threads.
+ * <p>Thread-safety: stateless apart from counters; callbacks run on many threads at once
+ * ({@link FuseRequestLoop}'s workers, or libfuse's own with the libfuse loop).
  */
 public class KeelFuse extends FuseStubFS {
     private static final Logger LOG = Logger.getLogger(KeelFuse.class.getName());
@@ -104,6 +106,11 @@ public class KeelFuse extends FuseStubFS {
     /** What {@link #umount} (also jnr-fuse's shutdown hook) does; the session sets it. */
     void setUnmounter(Runnable unmounter) {
         this.unmounter = unmounter;
+    }
+
+    /** The operations table libfuse is given (jnr-fuse fills it with this adapter's methods). */
+    FuseOperations operations() {
+        return fuseOperations;
     }
 
     /** The mount ended (libfuse's loop returned): jnr's own umount has nothing left to do. */

@@ -13,7 +13,9 @@ import java.util.Set;
  * <p>Consumed: {@code ro}/{@code rw} (the filesystem opens read-only or not; the option is
  * passed on too, so the kernel refuses writes and mountinfo says ro), {@code cache_size=SIZE}
  * (K/M/G suffixes, powers of 1024; the filesystem's in-memory cache bound, 0 = its default),
- * {@code debug_log=FILE} (the daemon's log at FINE level, appended). Dropped: options only
+ * {@code debug_log=FILE} (the daemon's log at FINE level, appended), {@code threads=N} (how
+ * many threads serve FUSE requests, 1 to {@value FuseRequestLoop#THREADS_MAX}; default
+ * {@link #defaultThreads}). Dropped: options only
  * mount(8) and fstab know ({@code defaults, auto, noauto, user, nouser, users, owner, group,
  * _netdev, nofail, x-*, comment=*}) and {@code relatime}, {@code lazytime}, {@code
  * nolazytime} (see {@link #HARMLESS_FLAGS}), which libfuse2 would reject. Everything else
@@ -39,10 +41,11 @@ import java.util.Set;
  *
  * <p>Thread-safety: immutable.
  *
+ * @param threads FUSE request threads, 0 for {@link #defaultThreads}
  * @param libfuseOptions the user's options libfuse gets, in the order given
  */
 public record MountOptions(boolean readOnly, long cacheSizeBytes, Path debugLog,
-        boolean nonempty, String fsname, List<String> libfuseOptions) {
+        boolean nonempty, String fsname, int threads, List<String> libfuseOptions) {
     public static final int IO_SIZE_MAX_BYTES = 1 << 20;
     static final List<String> ALWAYS = List.of("default_permissions", "use_ino",
             "atomic_o_trunc", "attr_timeout=0", "big_writes", "max_write=" + IO_SIZE_MAX_BYTES,
@@ -61,11 +64,29 @@ public record MountOptions(boolean readOnly, long cacheSizeBytes, Path debugLog,
         if (cacheSizeBytes < 0) {
             throw new IllegalArgumentException("cache_size " + cacheSizeBytes + " < 0");
         }
+        if (threads < 0 || threads > FuseRequestLoop.THREADS_MAX) {
+            throw new IllegalArgumentException("threads=" + threads + " not in 1.."
+                    + FuseRequestLoop.THREADS_MAX);
+        }
         libfuseOptions = List.copyOf(libfuseOptions);
     }
 
     public static MountOptions defaults() {
-        return new MountOptions(false, 0, null, false, null, List.of());
+        return new MountOptions(false, 0, null, false, null, 0, List.of());
+    }
+
+    /**
+     * Request threads when not given: two per core (a request often waits on the image or a
+     * flush while another computes), at least 4 (fsync and reads of one client must not queue
+     * behind another's).
+     */
+    public static int defaultThreads() {
+        return Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The request threads to start: {@link #threads}, or the default. */
+    public int threadsOrDefault() {
+        return threads != 0 ? threads : defaultThreads();
     }
 
     /**
@@ -79,6 +100,7 @@ public record MountOptions(boolean readOnly, long cacheSizeBytes, Path debugLog,
         Path debugLog = null;
         boolean nonempty = false;
         String fsname = null;
+        int threads = 0;
         List<String> pass = new ArrayList<>();
         for (String list : optionLists) {
             for (String option : split(list)) {
@@ -95,6 +117,7 @@ public record MountOptions(boolean readOnly, long cacheSizeBytes, Path debugLog,
                         pass.add(option);
                     }
                     case "cache_size" -> cacheSizeBytes = parseSize(option, value);
+                    case "threads" -> threads = parseThreads(option, value);
                     case "debug_log" -> {
                         if (value.isEmpty()) {
                             throw new IllegalArgumentException("debug_log needs a file:"
@@ -116,7 +139,8 @@ public record MountOptions(boolean readOnly, long cacheSizeBytes, Path debugLog,
                 }
             }
         }
-        return new MountOptions(readOnly, cacheSizeBytes, debugLog, nonempty, fsname, pass);
+        return new MountOptions(readOnly, cacheSizeBytes, debugLog, nonempty, fsname, threads,
+                pass);
     }
 
     /** Splits at commas not escaped by a backslash; drops empty items. Keeps the escapes. */
@@ -162,6 +186,19 @@ public record MountOptions(boolean readOnly, long cacheSizeBytes, Path debugLog,
             throw new IllegalArgumentException("bad size in '" + option
                     + "': a whole number of bytes with an optional K, M or G suffix", e);
         }
+    }
+
+    private static int parseThreads(String option, String text) {
+        try {
+            int n = Integer.parseInt(text.trim());
+            if (n >= 1 && n <= FuseRequestLoop.THREADS_MAX) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below, with the range.
+        }
+        throw new IllegalArgumentException("bad thread count in '" + option + "': a whole number"
+                + " from 1 to " + FuseRequestLoop.THREADS_MAX);
     }
 
     /** The arguments after the mountpoint for fuse_main: one {@code -o} list. */

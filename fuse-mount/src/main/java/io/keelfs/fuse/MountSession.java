@@ -24,16 +24,21 @@ import jnr.ffi.LibraryLoader;
  * <p>Lifecycle: (1) {@link #open} checks the mountpoint (exists, a directory, empty unless
  * {@code nonempty}), /dev/fuse and libfuse2, each failure a {@link MountFailure} of one line,
  * then opens the filesystem through the {@link FilesystemOpener}; nothing is mounted yet.
- * (2) {@link #serve} mounts through libfuse in the calling thread and serves (libfuse's worker
- * threads) until the mount goes away, then closes the filesystem (flushing it and releasing
- * the image) and returns; the ready callback runs once the kernel has answered INIT. (3)
+ * (2) {@link #serve} mounts through libfuse in the calling thread and serves (on {@link
+ * FuseRequestLoop}'s Java threads, {@code -o threads=N}) until the mount goes away, then
+ * closes the filesystem (flushing it and releasing the image) and returns; the ready callback
+ * runs once the kernel has answered INIT. (3)
  * {@link #unmount} (also on SIGTERM/SIGINT, from a shutdown hook) detaches the mount with
  * {@code fusermount -u -z}, which ends step 2. A failure after (1) closes the filesystem
  * before it is reported, so nothing is left half-open; a close that fails after a good mount
  * is a MountFailure too (the foreground command then exits 1).
  *
- * <p>After {@link #serve} returns no thread of this session is left: libfuse's threads end
- * with its loop, the shutdown hook is removed, and nothing else was started, so the JVM of a
+ * <p>Loops: by default {@link FuseRequestLoop}; the system property {@value #LOOP_PROPERTY}{@code
+ * =libfuse} selects libfuse's own multithreaded loop (jnr-fuse's fuse_main_real, whose native
+ * threads attach to the JVM per request), kept for A/B measurements.
+ *
+ * <p>After {@link #serve} returns no thread of this session is left: the request threads end
+ * with the loop (libfuse's with its loop), the shutdown hook is removed, and nothing else was started, so the JVM of a
  * foreground mount exits at once.
  *
  * <p>Thread-safety: {@link #unmount}, {@link #awaitReady} and {@link #awaitEnded} may be
@@ -46,6 +51,8 @@ public final class MountSession {
     /** How long one fusermount/umount run may take. */
     static final Duration UNMOUNT_COMMAND_WAIT = Duration.ofSeconds(10);
     static final Path DEV_FUSE = Path.of("/dev/fuse");
+    /** "libfuse" selects libfuse's own loop instead of {@link FuseRequestLoop} (class doc). */
+    public static final String LOOP_PROPERTY = "keelfs.fuse.loop";
     /** Names shown when a mountpoint is not empty. */
     private static final int NAMES_SHOWN_MAX = 3;
 
@@ -66,6 +73,7 @@ public final class MountSession {
     /** Closes an opened filesystem at JVM exit even if it was never served. */
     private final Thread exitHook = new Thread(this::unmountAndWait, "keelfs-unmount-on-exit");
     private volatile Runnable onReady = () -> { };
+    private volatile FuseRequestLoop loop;
 
     private MountSession(Path image, Path mountpoint, MountOptions options, Filesystem fs) {
         this.image = image;
@@ -214,7 +222,11 @@ public final class MountSession {
         try {
             List<String> args = options.libfuseArgs(image);
             LOG.fine(() -> "mounting " + image + " on " + mountpoint + " with " + args);
-            fuse.mount(mountpoint, true, false, args.toArray(String[]::new));
+            if ("libfuse".equals(System.getProperty(LOOP_PROPERTY))) {
+                fuse.mount(mountpoint, true, false, args.toArray(String[]::new));
+            } else {
+                serveOnJavaThreads(args);
+            }
         } catch (Throwable t) {
             mountError = t;
         } finally {
@@ -235,6 +247,33 @@ public final class MountSession {
             throw new MountFailure("unmounted " + mountpoint + ", but closing " + image
                     + " failed: " + closeError.getMessage(), closeError);
         }
+    }
+
+    /** Mounts with fuse_setup, serves on {@link FuseRequestLoop}, tears down. */
+    private void serveOnJavaThreads(List<String> libfuseArgs) {
+        List<String> argv = new ArrayList<>(List.of(fuse.getFSName(), "-f",
+                mountpoint.toString()));
+        argv.addAll(libfuseArgs);
+        FuseRequestLoop l = FuseRequestLoop.setup(fuse.operations(), argv.toArray(String[]::new));
+        if (l == null) {
+            return; // Never ready: serve() reports it; libfuse printed why.
+        }
+        loop = l;
+        int error;
+        try {
+            error = l.serve(options.threadsOrDefault(), this::unmount);
+        } finally {
+            l.teardown();
+        }
+        if (error != 0) {
+            throw new IllegalStateException("reading /dev/fuse failed with errno " + -error);
+        }
+    }
+
+    /** The threads serving requests (empty with the libfuse loop or before serving). */
+    List<Thread> requestThreads() {
+        FuseRequestLoop l = loop;
+        return l == null ? List.of() : l.workers();
     }
 
     private void markReady() {

@@ -60,5 +60,20 @@ class FuseMountOptionsTest {
         assertThrows(IllegalArgumentException.class,
                 () -> MountOptions.parse(List.of("debug_log=")));
         assertNull(MountOptions.defaults().debugLog());
+        for (String bad : List.of("threads=0", "threads=-1", "threads=many",
+                "threads=" + (FuseRequestLoop.THREADS_MAX + 1))) {
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> MountOptions.parse(List.of(bad)), bad);
+            assertTrue(e.getMessage().contains(bad), e.getMessage());
+        }
+    }
+
+    @Test
+    void threadsIsConsumedAndDefaultsToTwoPerCoreAtLeastFour() {
+        MountOptions o = MountOptions.parse(List.of("threads=3,ro"));
+        assertEquals(3, o.threadsOrDefault());
+        assertEquals(List.of("ro"), o.libfuseOptions());
+        assertEquals(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
+                MountOptions.defaults().threadsOrDefault());
     }
 }

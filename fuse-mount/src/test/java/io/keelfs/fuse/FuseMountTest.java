@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keelfs.fs.Filesystem;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -17,9 +19,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -250,6 +255,68 @@ class FuseMountTest {
             Thread.sleep(50);
         }
         throw new AssertionError("threads left after unmount: " + extra);
+    }
+
+    /**
+     * Requests run on the request loop's own Java threads: a few hundred requests from several
+     * client threads at once all reach the filesystem on threads the loop started (no
+     * per-request thread: the JVM's started-thread count barely moves), at most {@code
+     * threads=N} of them, and none is left after the unmount.
+     */
+    @Test
+    void requestsRunOnTheLoopsOwnJavaThreads() throws Exception {
+        FuseTestSupport.assumeCanMount();
+        int threads = 3;
+        int clients = 4;
+        int statsPerClient = 100;
+        Set<Thread> seen = ConcurrentHashMap.newKeySet();
+        AtomicInteger calls = new AtomicInteger();
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        try (Mounted m = new Mounted(List.of("threads=" + threads))) {
+            Files.writeString(m.mnt.resolve("f"), "x");
+            m.fs.onCall = op -> {
+                seen.add(Thread.currentThread());
+                calls.incrementAndGet();
+            };
+            long startedBefore = mx.getTotalStartedThreadCount();
+            List<Thread> clientThreads = new ArrayList<>();
+            AtomicReference<Throwable> clientFailure = new AtomicReference<>();
+            for (int c = 0; c < clients; c++) {
+                Thread t = new Thread(() -> {
+                    try {
+                        for (int i = 0; i < statsPerClient; i++) {
+                            Files.readAttributes(m.mnt.resolve("f"), "unix:ino,size");
+                        }
+                    } catch (Throwable e) {
+                        clientFailure.set(e);
+                    }
+                }, "test-fuse-client-" + c);
+                clientThreads.add(t);
+                t.start();
+            }
+            for (Thread t : clientThreads) {
+                t.join(WAIT.toMillis());
+            }
+            long startedDuring = mx.getTotalStartedThreadCount() - startedBefore;
+            assertEquals(null, clientFailure.get());
+            assertTrue(calls.get() >= clients * statsPerClient, "calls " + calls.get());
+            List<Thread> loopThreads = m.session.requestThreads();
+            assertEquals(threads, loopThreads.size(), loopThreads.toString());
+            Set<Thread> foreign = new HashSet<>(seen);
+            loopThreads.forEach(foreign::remove);
+            assertEquals(Set.of(), foreign, "requests served by threads the loop did not start");
+            assertTrue(seen.size() <= threads, seen.toString());
+            assertTrue(startedDuring <= clients + 2, calls.get() + " requests started "
+                    + startedDuring + " threads");
+            for (Thread t : loopThreads) {
+                assertTrue(t.getName().startsWith(FuseRequestLoop.THREAD_NAME_PREFIX), t.getName());
+            }
+            m.unmountWithFusermount();
+            for (Thread t : loopThreads) {
+                t.join(WAIT.toMillis());
+                assertFalse(t.isAlive(), t + " still alive after the unmount");
+            }
+        }
     }
 
     /** The owner of what a create makes is the calling process's uid and gid (getContext). */

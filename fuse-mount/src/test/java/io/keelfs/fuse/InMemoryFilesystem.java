@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * TEST FAKE: a {@link Filesystem} in memory, just good enough to exercise the FUSE adapter and
@@ -86,6 +87,8 @@ final class InMemoryFilesystem implements Filesystem {
     final AtomicInteger closeCount = new AtomicInteger();
     /** Runs on every close (a test daemon records its close in a file). */
     volatile Runnable onClose = () -> { };
+    /** Runs at the start of every operation that can fail, with its name. */
+    volatile Consumer<String> onCall = op -> { };
 
     InMemoryFilesystem() {
         root = new Node(Filesystem.ROOT_INO, FileMode.S_IFDIR | 0755, Caller.ROOT, now());
@@ -114,6 +117,7 @@ final class InMemoryFilesystem implements Filesystem {
     }
 
     private void maybeFail(String op) {
+        onCall.accept(op);
         if (op.equals(failOp)) {
             Throwable f = failWith;
             failOp = null;
