@@ -136,8 +136,8 @@ final class FuseRequestLoop {
     /**
      * Serves on {@code threads} new threads (1 if libfuse was told {@code -s}) until the session
      * exits, and returns once every one has ended. {@code wake} runs (on a worker) if a worker
-     * failed and the others must be woken from read(2). Returns the first receive error
-     * (negative errno), or 0 when the kernel ended the mount.
+     * failed and the others must be woken from read(2). Returns the first error (a negative
+     * errno from receive, -1 for anything else; logged), or 0 when the kernel ended the mount.
      */
     int serve(int threads, Runnable wake) {
         if (threads < 1 || threads > THREADS_MAX) {
@@ -145,7 +145,7 @@ final class FuseRequestLoop {
         }
         int count = multithreaded ? threads : 1;
         if (lib.fuse_start_cleanup_thread(fuse) != 0) {
-            return -1;
+            throw new IllegalStateException("libfuse could not start its cache cleanup thread");
         }
         try {
             synchronized (workers) {
@@ -155,10 +155,16 @@ final class FuseRequestLoop {
                     workers.add(t);
                 }
             }
-            for (Thread t : workers) {
-                t.start();
+            int started = 0;
+            try {
+                for (Thread t : workers) {
+                    t.start();
+                    started++;
+                }
+            } catch (Throwable t) { // No native thread left: end what started, as on an error.
+                fail(-1, t, wake);
             }
-            for (Thread t : workers) {
+            for (Thread t : workers.subList(0, started)) {
                 joinUninterruptibly(t);
             }
         } finally {

@@ -38,8 +38,8 @@ import jnr.ffi.LibraryLoader;
  * threads attach to the JVM per request), kept for A/B measurements.
  *
  * <p>After {@link #serve} returns no thread of this session is left: the request threads end
- * with the loop (libfuse's with its loop), the shutdown hook is removed, and nothing else was started, so the JVM of a
- * foreground mount exits at once.
+ * with the loop (libfuse's with its loop), the shutdown hook is removed, and nothing else was
+ * started, so the JVM of a foreground mount exits at once.
  *
  * <p>Thread-safety: {@link #unmount}, {@link #awaitReady} and {@link #awaitEnded} may be
  * called from any thread; {@link #serve} once, from one thread.
@@ -266,7 +266,8 @@ public final class MountSession {
             l.teardown();
         }
         if (error != 0) {
-            throw new IllegalStateException("reading /dev/fuse failed with errno " + -error);
+            throw new IllegalStateException("the FUSE request loop failed (" + error
+                    + ", logged above) and unmounted " + mountpoint);
         }
     }
 

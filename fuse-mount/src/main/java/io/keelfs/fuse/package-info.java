@@ -11,7 +11,8 @@
  * the Filesystem API), fsck. The daemon never touches its own mountpoint after mounting (a
  * FUSE daemon that does deadlocks on itself).
  *
- * <p>Threading: libfuse2 serves with one native thread per request; every callback may run on
- * any thread at once, so the adapter keeps no mutable state.
+ * <p>Threading: {@link io.keelfs.fuse.FuseRequestLoop}'s Java threads read requests and hand
+ * them to libfuse2, which calls the adapter on that thread; every callback may run on any of
+ * them at once, so the adapter keeps no mutable state.
  */
 package io.keelfs.fuse;
