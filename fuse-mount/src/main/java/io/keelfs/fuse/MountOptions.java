@@ -65,8 +65,8 @@ public record MountOptions(boolean readOnly, long cacheSizeBytes, Path debugLog,
             throw new IllegalArgumentException("cache_size " + cacheSizeBytes + " < 0");
         }
         if (threads < 0 || threads > FuseRequestLoop.THREADS_MAX) {
-            throw new IllegalArgumentException("threads=" + threads + " not in 1.."
-                    + FuseRequestLoop.THREADS_MAX);
+            throw new IllegalArgumentException("threads " + threads + " not in 0 (the default)"
+                    + " to " + FuseRequestLoop.THREADS_MAX);
         }
         libfuseOptions = List.copyOf(libfuseOptions);
     }
