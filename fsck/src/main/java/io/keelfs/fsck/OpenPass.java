@@ -8,10 +8,13 @@ import io.keelfs.format.Superblock;
 /**
  * Opens the engine the filesystem passes read through: read-only for -n (the journal replayed
  * in memory, nothing written), writable for --repair (every fix then a journaled
- * transaction). A writable open that the engine refuses (alloc records not matching the nodes)
- * falls back to read-only: the damage is then reported, not fixed. Skipped when the topology
- * pass found damaged nodes, since every scan would stop at them, and on an engine-only image
- * (formatted without alloc records: engine tests), which has no filesystem to check.
+ * transaction). The writable engine holds allocation (no btree node written, no bucket
+ * claimed) until the alloc pass has repaired the alloc records: records calling a bucket of
+ * live data FREE must not hand it to btree nodes first. A writable open that the engine
+ * refuses falls back to read-only: the damage is then reported, not fixed. Skipped when the
+ * topology pass found damaged nodes, since every scan would stop at them, and on an
+ * engine-only image (formatted without alloc records: engine tests), which has no filesystem
+ * to check.
  */
 final class OpenPass implements FsckPass {
     @Override
@@ -33,7 +36,7 @@ final class OpenPass implements FsckPass {
         EngineOptions options = EngineOptions.defaults().withCheckpointIntervalMs(0);
         if (ctx.options.repair()) {
             try {
-                ctx.managed = ManagedEngine.open(ctx.device, options);
+                ctx.managed = ManagedEngine.open(ctx.device, options.withHoldAllocation(true));
                 return;
             } catch (KeelException e) {
                 ctx.report.problem(name(), "open-for-repair", "image", "the engine refuses to"

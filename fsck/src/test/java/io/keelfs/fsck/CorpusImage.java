@@ -1,6 +1,13 @@
 package io.keelfs.fsck;
 
 import io.keelfs.alloc.ManagedEngine;
+import io.keelfs.btree.BtreeSet;
+import io.keelfs.btree.NodeCache;
+import io.keelfs.btree.SlotNodeStore;
+import io.keelfs.btree.TreeCheck;
+import io.keelfs.engine.ImageReport;
+import io.keelfs.format.BtreeId;
+import io.keelfs.format.NodePointer;
 import io.keelfs.block.MemoryBlockDevice;
 import io.keelfs.engine.Durability;
 import io.keelfs.engine.Engine;
@@ -179,5 +186,28 @@ final class CorpusImage {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** Offsets of the nodes of {@code id} on the device, root first (none: empty or damaged). */
+    List<Long> nodeOffsets(BtreeId id) throws Exception {
+        if (!(ImageReport.describe(device).trees().get(id)
+                instanceof ImageReport.TreeState.Walked walked)) {
+            return List.of();
+        }
+        NodePointer root = walked.root();
+        BtreeSet trees = BtreeSet.open(Map.of(id, root), new SlotNodeStore(device,
+                List.of(new SlotNodeStore.Range(0, device.sizeBytes())), NODE),
+                new NodeCache(1 << 20), NODE);
+        List<Long> out = new ArrayList<>();
+        TreeCheck.walk(trees.tree(id), new TreeCheck.Sink() {
+            @Override
+            public void damaged(BtreeId b, NodePointer p, KeelException e) {}
+
+            @Override
+            public void node(BtreeId b, NodePointer p) {
+                out.add(p.offsetBytes());
+            }
+        });
+        return out;
     }
 }
