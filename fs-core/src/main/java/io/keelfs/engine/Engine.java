@@ -165,14 +165,21 @@ public final class Engine implements AutoCloseable {
         plan.problems().forEach(p -> messages.add("journal: " + p));
         NodeCache cache = new NodeCache(options.nodeCacheBytesMax());
         Engine engine;
+        Map<BtreeId, NodePointer> roots = new EnumMap<>(BtreeId.class);
+        roots.putAll(plan.roots());
+        roots.keySet().removeAll(options.salvagedTrees().keySet());
         if (options.isManaged()) {
             BucketNodeStore store = new BucketNodeStore(device, g.bucketSizeBytes(),
                     g.nodeSizeBytes(), g.firstNodeBucket(), g.endNodeBucket());
-            BtreeSet trees = BtreeSet.open(plan.roots(), store, cache, g.nodeSizeBytes());
+            BtreeSet trees = BtreeSet.open(roots, store, cache, g.nodeSizeBytes());
             // The walk needs clean trees (before replay); which buckets hold nodes is known
             // only from the replayed alloc records (after it).
             Map<BtreeId, long[]> nodes = options.readOnly()
                     ? Map.of() : NodeBucketReserve.collectNodeOffsets(trees);
+            if (!options.readOnly()) {
+                options.salvagedTrees().forEach((id, salvage) ->
+                        nodes.put(id, salvage.nodeOffsets()));
+            }
             engine = new Engine(device, options, superblock, store, cache, trees, messages);
             engine.replay(plan);
             if (!options.readOnly() && options.holdAllocation()) {
@@ -182,10 +189,15 @@ public final class Engine implements AutoCloseable {
             }
         } else {
             SlotNodeStore store = nodeStore(device, g, options.nodeBucketsEnd());
-            BtreeSet trees = BtreeSet.open(plan.roots(), store, cache, g.nodeSizeBytes());
+            BtreeSet trees = BtreeSet.open(roots, store, cache, g.nodeSizeBytes());
             if (!options.readOnly()) {
                 // Allocation needs the slot map; a read-only open must serve what is readable.
                 trees.markNodesUsed(store);
+                for (TreeSalvage salvage : options.salvagedTrees().values()) {
+                    for (long offset : salvage.nodeOffsets()) {
+                        store.markUsed(offset);
+                    }
+                }
             }
             engine = new Engine(device, options, superblock, store, cache, trees, messages);
             engine.replay(plan);
@@ -271,8 +283,17 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** Applies the journal's key updates, in seq order, straight into the btrees. */
+    /**
+     * Puts the keys of salvaged trees into their (empty) btrees, then applies the journal's key
+     * updates, in seq order, straight into the btrees.
+     */
     private void replay(ReplayPlan plan) throws KeelException {
+        for (Map.Entry<BtreeId, TreeSalvage> e : options.salvagedTrees().entrySet()) {
+            Btree tree = trees.tree(e.getKey());
+            for (Bkey key : e.getValue().keys()) {
+                tree.put(key);
+            }
+        }
         long keys = 0;
         for (JournalEntry entry : plan.entries()) {
             for (JournalRecord.KeyUpdate u : entry.updates()) {

@@ -1,5 +1,8 @@
 package io.keelfs.engine;
 
+import io.keelfs.format.BtreeId;
+import java.util.Map;
+
 /**
  * How an engine is opened.
  *
@@ -24,12 +27,15 @@ package io.keelfs.engine;
  *     so, and starts allocation once its alloc pass has repaired the alloc records: records
  *     that call a bucket of live data FREE must not hand it out first (bcachefs starts its
  *     allocator only after check_alloc_info)
+ * @param salvagedTrees btrees to rebuild at open from what fsck saved of them (see
+ *     {@link TreeSalvage}) instead of their damaged on-disk roots; empty normally
  */
 public record EngineOptions(
         boolean readOnly, boolean allowJournalTruncation, long nodeCacheBytesMax,
         long keyCacheBytesMax, double checkpointJournalFill, long checkpointIntervalMs,
         EngineHooks hooks, long nodeBucketsEnd,
-        NodeBucketSource nodeBucketSource, ReplayCheck replayCheck, boolean holdAllocation) {
+        NodeBucketSource nodeBucketSource, ReplayCheck replayCheck, boolean holdAllocation,
+        Map<BtreeId, TreeSalvage> salvagedTrees) {
     /**
      * Clean nodes kept decoded. 1M keys of 64-byte values decode to about 100 MiB of nodes
      * (bench engine); 128 MiB keeps such a tree cached and the engine well under a 256 MiB heap.
@@ -38,6 +44,7 @@ public record EngineOptions(
     public static final long KEY_CACHE_BYTES_DEFAULT = 16L << 20;
 
     public EngineOptions {
+        salvagedTrees = Map.copyOf(salvagedTrees);
         if (nodeBucketsEnd < 0) {
             throw new IllegalArgumentException("node buckets end " + nodeBucketsEnd + " < 0");
         }
@@ -49,62 +56,69 @@ public record EngineOptions(
 
     public static EngineOptions defaults() {
         return new EngineOptions(false, false, NODE_CACHE_BYTES_DEFAULT, KEY_CACHE_BYTES_DEFAULT,
-                0.5, 5_000, EngineHooks.NONE, 0, null, null, false);
+                0.5, 5_000, EngineHooks.NONE, 0, null, null, false, Map.of());
     }
 
     public EngineOptions withReadOnly(boolean value) {
         return new EngineOptions(value, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation);
+                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, salvagedTrees);
     }
 
     public EngineOptions withHooks(EngineHooks value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, value,
-                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation);
+                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, salvagedTrees);
     }
 
     public EngineOptions withCheckpointIntervalMs(long value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, value, hooks, nodeBucketsEnd,
-                nodeBucketSource, replayCheck, holdAllocation);
+                nodeBucketSource, replayCheck, holdAllocation, salvagedTrees);
     }
 
     public EngineOptions withNodeCacheBytesMax(long value) {
         return new EngineOptions(readOnly, allowJournalTruncation, value,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation);
+                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, salvagedTrees);
     }
 
     public EngineOptions withAllowJournalTruncation(boolean value) {
         return new EngineOptions(readOnly, value, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation);
+                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, salvagedTrees);
     }
 
     public EngineOptions withNodeBucketsEnd(long value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks, value,
-                nodeBucketSource, replayCheck, holdAllocation);
+                nodeBucketSource, replayCheck, holdAllocation, salvagedTrees);
     }
 
     /** Managed mode with this source, or unmanaged with null. */
     public EngineOptions withReplayCheck(ReplayCheck value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, nodeBucketSource, value, holdAllocation);
+                nodeBucketsEnd, nodeBucketSource, value, holdAllocation, salvagedTrees);
     }
 
     public EngineOptions withNodeBucketSource(NodeBucketSource value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, value, replayCheck, holdAllocation);
+                nodeBucketsEnd, value, replayCheck, holdAllocation, salvagedTrees);
     }
 
     public EngineOptions withHoldAllocation(boolean value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, nodeBucketSource, replayCheck, value);
+                nodeBucketsEnd, nodeBucketSource, replayCheck, value, salvagedTrees);
+    }
+
+    public EngineOptions withSalvagedTrees(
+            Map<BtreeId, TreeSalvage> value) {
+        return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
+                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, value);
     }
 
     public boolean isManaged() {

@@ -59,6 +59,7 @@ public final class Fsck {
             }
         } finally {
             ClosePass.closeQuietly(ctx);
+            TopologyPass.reportDamaged(ctx);
         }
         return report;
     }

@@ -33,7 +33,8 @@ final class OpenPass implements FsckPass {
                     + " filesystem passes skipped");
             return;
         }
-        EngineOptions options = EngineOptions.defaults().withCheckpointIntervalMs(0);
+        EngineOptions options = EngineOptions.defaults().withCheckpointIntervalMs(0)
+                .withSalvagedTrees(ctx.salvaged);
         if (ctx.options.repair()) {
             try {
                 ctx.managed = ManagedEngine.open(ctx.device, options.withHoldAllocation(true));

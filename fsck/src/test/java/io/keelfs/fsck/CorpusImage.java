@@ -94,6 +94,21 @@ final class CorpusImage {
         return img;
     }
 
+    /**
+     * {@link #populated} plus {@code count} small files in /many (named m0, m1, ...), so that
+     * the inode, dirent and extent btrees have several leaves.
+     */
+    static CorpusImage populatedMany(int count) throws KeelException {
+        CorpusImage img = populated();
+        try (KeelFilesystem fs = KeelImage.open(img.device, options())) {
+            fs.mkdir("/many", 0755, Caller.ROOT);
+            for (int i = 0; i < count; i++) {
+                write(fs, "/many/m" + i, content(1000 + i, 100 + 37 * i));
+            }
+        }
+        return img;
+    }
+
     static KeelImage.Options options() {
         return KeelImage.Options.defaults().withEngine(
                 EngineOptions.defaults().withCheckpointIntervalMs(0));
@@ -190,22 +205,30 @@ final class CorpusImage {
 
     /** Offsets of the nodes of {@code id} on the device, root first (none: empty or damaged). */
     List<Long> nodeOffsets(BtreeId id) throws Exception {
+        List<Long> out = new ArrayList<>();
+        for (NodePointer p : nodes(id)) {
+            out.add(p.offsetBytes());
+        }
+        return out;
+    }
+
+    /** Pointers to the nodes of {@code id}, depth first, root first. */
+    List<NodePointer> nodes(BtreeId id) throws Exception {
         if (!(ImageReport.describe(device).trees().get(id)
                 instanceof ImageReport.TreeState.Walked walked)) {
             return List.of();
         }
-        NodePointer root = walked.root();
-        BtreeSet trees = BtreeSet.open(Map.of(id, root), new SlotNodeStore(device,
+        BtreeSet trees = BtreeSet.open(Map.of(id, walked.root()), new SlotNodeStore(device,
                 List.of(new SlotNodeStore.Range(0, device.sizeBytes())), NODE),
                 new NodeCache(1 << 20), NODE);
-        List<Long> out = new ArrayList<>();
+        List<NodePointer> out = new ArrayList<>();
         TreeCheck.walk(trees.tree(id), new TreeCheck.Sink() {
             @Override
             public void damaged(BtreeId b, NodePointer p, KeelException e) {}
 
             @Override
             public void node(BtreeId b, NodePointer p) {
-                out.add(p.offsetBytes());
+                out.add(p);
             }
         });
         return out;
