@@ -160,10 +160,13 @@ public final class Engine implements AutoCloseable {
         checkNodeSpaceMode(device, superblock, options);
         Geometry g = superblock.geometry();
         JournalLayout layout = journalLayout(superblock);
-        ReplayPlan plan = JournalReader.read(device, layout, options.allowJournalTruncation());
+        PreRead preRead = options.preRead();
+        ReplayPlan plan = preRead != null && preRead.plan() != null ? preRead.plan()
+                : JournalReader.read(device, layout, options.allowJournalTruncation());
         plan = ReplayTail.trim(plan, options.replayCheck(), messages);
         plan.problems().forEach(p -> messages.add("journal: " + p));
-        NodeCache cache = new NodeCache(options.nodeCacheBytesMax());
+        NodeCache cache = preRead != null && preRead.nodeCache() != null ? preRead.nodeCache()
+                : new NodeCache(options.nodeCacheBytesMax());
         Engine engine;
         Map<BtreeId, NodePointer> roots = new EnumMap<>(BtreeId.class);
         roots.putAll(plan.roots());

@@ -29,13 +29,14 @@ import java.util.Map;
  *     allocator only after check_alloc_info)
  * @param salvagedTrees btrees to rebuild at open from what fsck saved of them (see
  *     {@link TreeSalvage}) instead of their damaged on-disk roots; empty normally
+ * @param preRead null, or the journal and nodes the caller read already (see {@link PreRead})
  */
 public record EngineOptions(
         boolean readOnly, boolean allowJournalTruncation, long nodeCacheBytesMax,
         long keyCacheBytesMax, double checkpointJournalFill, long checkpointIntervalMs,
         EngineHooks hooks, long nodeBucketsEnd,
         NodeBucketSource nodeBucketSource, ReplayCheck replayCheck, boolean holdAllocation,
-        Map<BtreeId, TreeSalvage> salvagedTrees) {
+        Map<BtreeId, TreeSalvage> salvagedTrees, PreRead preRead) {
     /**
      * Clean nodes kept decoded. 1M keys of 64-byte values decode to about 100 MiB of nodes
      * (bench engine); 128 MiB keeps such a tree cached and the engine well under a 256 MiB heap.
@@ -56,69 +57,76 @@ public record EngineOptions(
 
     public static EngineOptions defaults() {
         return new EngineOptions(false, false, NODE_CACHE_BYTES_DEFAULT, KEY_CACHE_BYTES_DEFAULT,
-                0.5, 5_000, EngineHooks.NONE, 0, null, null, false, Map.of());
+                0.5, 5_000, EngineHooks.NONE, 0, null, null, false, Map.of(), null);
     }
 
     public EngineOptions withReadOnly(boolean value) {
         return new EngineOptions(value, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, salvagedTrees);
+                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, salvagedTrees, preRead);
     }
 
     public EngineOptions withHooks(EngineHooks value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, value,
-                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, salvagedTrees);
+                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, salvagedTrees, preRead);
     }
 
     public EngineOptions withCheckpointIntervalMs(long value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, value, hooks, nodeBucketsEnd,
-                nodeBucketSource, replayCheck, holdAllocation, salvagedTrees);
+                nodeBucketSource, replayCheck, holdAllocation, salvagedTrees, preRead);
     }
 
     public EngineOptions withNodeCacheBytesMax(long value) {
         return new EngineOptions(readOnly, allowJournalTruncation, value,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, salvagedTrees);
+                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, salvagedTrees, preRead);
     }
 
     public EngineOptions withAllowJournalTruncation(boolean value) {
         return new EngineOptions(readOnly, value, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, salvagedTrees);
+                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, salvagedTrees, preRead);
     }
 
     public EngineOptions withNodeBucketsEnd(long value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks, value,
-                nodeBucketSource, replayCheck, holdAllocation, salvagedTrees);
+                nodeBucketSource, replayCheck, holdAllocation, salvagedTrees, preRead);
     }
 
     /** Managed mode with this source, or unmanaged with null. */
     public EngineOptions withReplayCheck(ReplayCheck value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, nodeBucketSource, value, holdAllocation, salvagedTrees);
+                nodeBucketsEnd, nodeBucketSource, value, holdAllocation, salvagedTrees, preRead);
     }
 
     public EngineOptions withNodeBucketSource(NodeBucketSource value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, value, replayCheck, holdAllocation, salvagedTrees);
+                nodeBucketsEnd, value, replayCheck, holdAllocation, salvagedTrees, preRead);
     }
 
     public EngineOptions withHoldAllocation(boolean value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, nodeBucketSource, replayCheck, value, salvagedTrees);
+                nodeBucketsEnd, nodeBucketSource, replayCheck, value, salvagedTrees, preRead);
     }
 
     public EngineOptions withSalvagedTrees(
             Map<BtreeId, TreeSalvage> value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, value);
+                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, value, preRead);
+    }
+
+    public EngineOptions withPreRead(PreRead value) {
+        return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
+                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, salvagedTrees,
+                value);
     }
 
     public boolean isManaged() {

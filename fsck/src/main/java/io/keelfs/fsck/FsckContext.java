@@ -50,6 +50,8 @@ final class FsckContext {
      * trust a scan.
      */
     boolean topologyDamaged;
+    /** Clean nodes the topology pass read, for the engine of the filesystem passes. */
+    io.keelfs.btree.NodeCache nodeCache;
     /** Btrees with damaged nodes, to be rebuilt from their readable leaves at open. */
     final Map<BtreeId, TreeSalvage> salvaged =
             new EnumMap<>(BtreeId.class);

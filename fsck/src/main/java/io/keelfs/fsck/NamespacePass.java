@@ -314,13 +314,18 @@ final class NamespacePass implements FsckPass {
 
     /** Why a dirent name cannot be used through the filesystem API, or null. */
     static String nameProblem(byte[] name) {
+        boolean ascii = true;
         for (byte b : name) {
             if (b == 0 || b == '/') {
                 return "the name holds a " + (b == 0 ? "NUL" : "'/'") + " byte";
             }
+            ascii &= b > 0;
         }
         if (name.length <= 2 && (name.length == 1 || name[1] == '.') && name[0] == '.') {
             return "the name is '.' or '..'";
+        }
+        if (ascii) {
+            return null; // valid UTF-8; most names are, and a decoder per name is costly
         }
         try {
             java.nio.charset.StandardCharsets.UTF_8.newDecoder()

@@ -2,6 +2,7 @@ package io.keelfs.fsck;
 
 import io.keelfs.alloc.ManagedEngine;
 import io.keelfs.engine.EngineOptions;
+import io.keelfs.engine.PreRead;
 import io.keelfs.error.KeelException;
 import io.keelfs.format.Superblock;
 
@@ -34,16 +35,28 @@ final class OpenPass implements FsckPass {
             return;
         }
         EngineOptions options = EngineOptions.defaults().withCheckpointIntervalMs(0)
-                .withSalvagedTrees(ctx.salvaged);
+                .withSalvagedTrees(ctx.salvaged)
+                .withPreRead(new PreRead(ctx.plan, ctx.nodeCache));
         if (ctx.options.repair()) {
             try {
                 ctx.managed = ManagedEngine.open(ctx.device, options.withHoldAllocation(true));
+                opened(ctx);
                 return;
             } catch (KeelException e) {
                 ctx.report.problem(name(), "open-for-repair", "image", "the engine refuses to"
                         + " open for writing: " + e.getMessage() + "; checking read-only");
             }
+            // The failed open may have written the journal: read it again.
+            options = options.withPreRead(new PreRead(null, ctx.nodeCache));
         }
         ctx.managed = ManagedEngine.open(ctx.device, options.withReadOnly(true));
+        opened(ctx);
+    }
+
+    private static void opened(FsckContext ctx) {
+        if (ctx.options.verbose()) {
+            ctx.report.info(String.format("open: replayed %d keys of %d journal entries",
+                    ctx.engine().stats().replayedKeys(), ctx.engine().stats().replayedEntries()));
+        }
     }
 }

@@ -5,6 +5,7 @@ import io.keelfs.btree.BtreeSet;
 import io.keelfs.btree.NodeCache;
 import io.keelfs.btree.SlotNodeStore;
 import io.keelfs.btree.TreeCheck;
+import io.keelfs.engine.EngineOptions;
 import io.keelfs.engine.TreeSalvage;
 import io.keelfs.error.KeelException;
 import io.keelfs.format.Bkey;
@@ -33,13 +34,12 @@ import java.util.Map;
  * report what the repair would lose. The damaged nodes are reported at the end of the run:
  * fixed once the rebuilt trees were checkpointed ({@link ClosePass}).
  *
- * <p>Heap: the salvaged keys of the damaged btrees (the engine would hold them as dirty nodes
+ * <p>Heap: the clean nodes read, handed to the engine of the filesystem passes (the cache
+ * bound of an engine); the salvaged keys of the damaged btrees (the engine would hold them as dirty nodes
  * until the first checkpoint anyway).
  */
 final class TopologyPass implements FsckPass {
     static final String NAME = "topology";
-    /** Clean nodes kept while walking: each is read once, so this only bounds the heap. */
-    static final long NODE_CACHE_BYTES_MAX = 32L << 20;
 
     /** A damaged node, reported once the run knows whether its tree was rebuilt. */
     record Damaged(String place, String text) {}
@@ -59,8 +59,10 @@ final class TopologyPass implements FsckPass {
         SlotNodeStore store = new SlotNodeStore(ctx.device, List.of(new SlotNodeStore.Range(
                 g.bucketOffsetBytes(g.firstNodeBucket()),
                 g.nodeBucketCount() * g.bucketSizeBytes())), g.nodeSizeBytes());
-        BtreeSet trees = BtreeSet.open(ctx.plan.roots(), store,
-                new NodeCache(NODE_CACHE_BYTES_MAX), g.nodeSizeBytes());
+        // The engine of the filesystem passes starts with the nodes read here (PreRead).
+        ctx.nodeCache = new NodeCache(EngineOptions.NODE_CACHE_BYTES_DEFAULT);
+        BtreeSet trees = BtreeSet.open(ctx.plan.roots(), store, ctx.nodeCache,
+                g.nodeSizeBytes());
         Map<Long, BtreeId> seen = new HashMap<>();
         ctx.nodeBuckets = new java.util.BitSet();
         for (BtreeId id : BtreeId.values()) {
