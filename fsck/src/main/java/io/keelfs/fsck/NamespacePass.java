@@ -199,6 +199,7 @@ final class NamespacePass implements FsckPass {
     private static void readExtents(Transaction txn, InodeIndex idx, Geometry g)
             throws KeelException {
         TransactionIterator it = txn.iterator(BtreeId.EXTENTS, Bpos.MIN);
+        int i = -1;
         for (Bkey k = it.next(); k != null; k = it.next()) {
             ExtentView e;
             try {
@@ -206,7 +207,7 @@ final class NamespacePass implements FsckPass {
             } catch (KeelException ex) {
                 continue;
             }
-            int i = idx.find(e.ino());
+            i = idx.find(e.ino(), i);
             if (i >= 0) {
                 idx.set(i, InodeIndex.EXTENT_END, Math.max(idx.get(i, InodeIndex.EXTENT_END),
                         e.endBytes()));
@@ -225,6 +226,7 @@ final class NamespacePass implements FsckPass {
         long dir = -1;
         long runStart = -1;
         long lastSlot = -2;
+        int di = -1;
         // Names by the first slot of their chain: equal names share it.
         Map<Long, byte[]> firstByStart = new HashMap<>();
         Map<Long, List<byte[]>> moreByStart = new HashMap<>();
@@ -255,7 +257,7 @@ final class NamespacePass implements FsckPass {
                         t -> t.delete(BtreeId.DIRENTS, pos));
                 continue;
             }
-            int di = idx.find(d.dirIno());
+            di = idx.find(d.dirIno(), di);
             int ci = idx.find(d.childIno());
             if (di < 0 || !FileMode.isDirectory(idx.mode(di))) {
                 findings.add("dirent-orphan", direntPlace(d), "its directory " + d.dirIno()

@@ -138,6 +138,11 @@ final class TopologyPass implements FsckPass {
             public void key(BtreeId btree, Bkey key) {
                 keys.add(key);
             }
+
+            @Override
+            public boolean wantsKeys() {
+                return true;
+            }
         }, others);
         ctx.salvaged.put(id, new TreeSalvage(keys, Arrays.copyOf(offsets[0], n[0])));
         ctx.damagedNodes.addAll(damaged);
