@@ -13,16 +13,41 @@ final class SipHash24 {
     private SipHash24() {}
 
     static long hash(long k0, long k1, byte[] data) {
-        long v0 = 0x736f6d6570736575L ^ k0;
-        long v1 = 0x646f72616e646f6dL ^ k1;
-        long v2 = 0x6c7967656e657261L ^ k0;
-        long v3 = 0x7465646279746573L ^ k1;
+        State s = new State(k0, k1);
         int n = data.length;
         int end = n & ~7;
         for (int i = 0; i < end; i += 8) {
-            long m = littleEndian(data, i, 8);
+            s.compress(littleEndian(data, i, 8));
+        }
+        s.compress(((long) n << 56) | littleEndian(data, end, n - end));
+        s.v2 ^= 0xff;
+        s.rounds(4);
+        return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+    }
+
+    /** The four state words (a local object: the compiler keeps them in registers). */
+    private static final class State {
+        long v0;
+        long v1;
+        long v2;
+        long v3;
+
+        State(long k0, long k1) {
+            v0 = 0x736f6d6570736575L ^ k0;
+            v1 = 0x646f72616e646f6dL ^ k1;
+            v2 = 0x6c7967656e657261L ^ k0;
+            v3 = 0x7465646279746573L ^ k1;
+        }
+
+        /** One message word through two rounds (the "2" of SipHash-2-4). */
+        void compress(long m) {
             v3 ^= m;
-            for (int r = 0; r < 2; r++) {
+            rounds(2);
+            v0 ^= m;
+        }
+
+        void rounds(int count) {
+            for (int r = 0; r < count; r++) {
                 v0 += v1;
                 v2 += v3;
                 v1 = Long.rotateLeft(v1, 13);
@@ -38,45 +63,7 @@ final class SipHash24 {
                 v3 ^= v0;
                 v2 = Long.rotateLeft(v2, 32);
             }
-            v0 ^= m;
         }
-        long last = ((long) n << 56) | littleEndian(data, end, n - end);
-        v3 ^= last;
-        for (int r = 0; r < 2; r++) {
-            v0 += v1;
-            v2 += v3;
-            v1 = Long.rotateLeft(v1, 13);
-            v3 = Long.rotateLeft(v3, 16);
-            v1 ^= v0;
-            v3 ^= v2;
-            v0 = Long.rotateLeft(v0, 32);
-            v2 += v1;
-            v0 += v3;
-            v1 = Long.rotateLeft(v1, 17);
-            v3 = Long.rotateLeft(v3, 21);
-            v1 ^= v2;
-            v3 ^= v0;
-            v2 = Long.rotateLeft(v2, 32);
-        }
-        v0 ^= last;
-        v2 ^= 0xff;
-        for (int r = 0; r < 4; r++) {
-            v0 += v1;
-            v2 += v3;
-            v1 = Long.rotateLeft(v1, 13);
-            v3 = Long.rotateLeft(v3, 16);
-            v1 ^= v0;
-            v3 ^= v2;
-            v0 = Long.rotateLeft(v0, 32);
-            v2 += v1;
-            v0 += v3;
-            v1 = Long.rotateLeft(v1, 17);
-            v3 = Long.rotateLeft(v3, 21);
-            v1 ^= v2;
-            v3 ^= v0;
-            v2 = Long.rotateLeft(v2, 32);
-        }
-        return v0 ^ v1 ^ v2 ^ v3;
     }
 
     /** {@code count} (0..8) bytes from {@code from}, least significant first. */
