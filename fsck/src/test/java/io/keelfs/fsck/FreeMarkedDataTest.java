@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
  * (its engine holds allocation until the alloc pass is done); a mount's allocator finds the
  * bucket's backpointers, goes read-only and names fsck, instead of overwriting.
  *
- * <p>Not covered: records that say BTREE for a data bucket (the mount refuses at open).
+ * <p>Also the other way round: a record that says BTREE for a bucket of file data would let
+ * the node store write nodes there; the mount refuses to open writable, fsck repairs it.
  */
 class FreeMarkedDataTest {
     private final CorpusImage img;
@@ -124,5 +125,31 @@ class FreeMarkedDataTest {
         for (Map.Entry<Long, String> e : before.entrySet()) {
             assertEquals(e.getValue(), after.get(e.getKey()), "inode " + e.getKey());
         }
+    }
+
+    @Test
+    void dataBucketMarkedBtreeIsRefusedByMountAndRepairedByFsck() throws Exception {
+        long bucket = img.read(t -> {
+            TransactionIterator it = t.iterator(BtreeId.ALLOC, Bpos.MIN);
+            for (Bkey k = it.next(); k != null; k = it.next()) {
+                if (AllocRecord.decode(k.pos().offset(), k.value()).dataType()
+                        == DataType.USER) {
+                    return k.pos().offset();
+                }
+            }
+            throw new AssertionError("no data bucket");
+        });
+        img.damage(t -> {
+            AllocRecord r = AllocUpdates.get(t, bucket);
+            AllocUpdates.set(t, bucket, r.withData(DataType.BTREE, 0, 0));
+            return null;
+        });
+        KeelException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                KeelException.class, () -> KeelImage.open(img.device, CorpusImage.options()));
+        assertTrue(refused.getMessage().contains("fsck"), refused.getMessage());
+        assertEquals(FsckExit.ERRORS_CORRECTED, img.fsck(true, false).exitCode(),
+                img.log.toString());
+        assertEquals(FsckExit.CLEAN, img.fsck(false, true).exitCode(), img.log.toString());
+        assertEquals(before, img.snapshot());
     }
 }
