@@ -13,6 +13,7 @@ import io.keelfs.fs.data.ExtentKeys;
 import io.keelfs.fs.data.ExtentKeys.ExtentView;
 import io.keelfs.fs.inode.Inode;
 import io.keelfs.fs.inode.InodeCodec;
+import io.keelfs.fs.inode.InodeTable;
 import io.keelfs.fs.names.Dirent;
 import io.keelfs.fs.names.Dirents;
 import io.keelfs.fs.names.NameHash;
@@ -51,6 +52,7 @@ final class NamespacePass implements FsckPass {
         if (ctx.managed == null) {
             return;
         }
+        boolean rootReported = checkRoot(ctx);
         Findings findings = new Findings();
         Geometry g = ctx.superblock.geometry();
         InodeIndex idx = readAll(ctx, g, findings);
@@ -65,7 +67,7 @@ final class NamespacePass implements FsckPass {
                         + " for the engine only); namespace checks skipped");
                 return;
             }
-            if (idx.find(Filesystem.ROOT_INO) < 0) {
+            if (idx.find(Filesystem.ROOT_INO) < 0 && !rootReported) {
                 ctx.report.problem(NAME, "root-missing", "inode " + Filesystem.ROOT_INO,
                         "no root directory inode; the filesystem does not mount");
             }
@@ -100,6 +102,30 @@ final class NamespacePass implements FsckPass {
                 idx.close();
             }
         }
+    }
+
+    /**
+     * bcachefs check_root: an image whose root directory inode was lost (a damaged btree node)
+     * gets a new empty one, before the index is read, so that the names still in the root
+     * directory count and the rest finds its way to /lost+found. Returns whether it reported
+     * the root missing (fixed or not).
+     */
+    private static boolean checkRoot(FsckContext ctx) throws KeelException {
+        boolean inodes = ctx.engine().read(t ->
+                t.iterator(BtreeId.INODES, Bpos.of(1, 0)).next() != null);
+        Bkey root = ctx.engine().read(t -> t.get(BtreeId.INODES,
+                Bpos.of(Filesystem.ROOT_INO, 0)));
+        if (root != null || !inodes) {
+            return false; // present, or no filesystem at all (an engine-only image)
+        }
+        ctx.fix(NAME, "root-missing", "inode " + Filesystem.ROOT_INO, "no root directory"
+                + " inode; create an empty one (0755)", t -> {
+                    long now = System.currentTimeMillis() * 1_000_000L;
+                    InodeTable.load(t, Filesystem.ROOT_INO).insertNew(t, Inode.create(
+                            Filesystem.ROOT_INO, FileMode.S_IFDIR | 0755, 0, 0, 2, 0,
+                            Filesystem.ROOT_INO, now));
+                });
+        return true;
     }
 
     /** Everything the checks cross-reference, from one read transaction; null if too big. */

@@ -184,6 +184,11 @@ class FsckCorpusTest {
      * {@code losesFiles} (its keys are lost with the leaf).
      */
     private static void damagedLeaf(BtreeId id, boolean losesFiles) throws Exception {
+        damagedLeaf(id, 1, losesFiles, "btree-node");
+    }
+
+    private static void damagedLeaf(BtreeId id, int leafIndex, boolean losesFiles, String kind)
+            throws Exception {
         CorpusImage many = CorpusImage.populatedMany(MANY_FILES);
         Map<Long, String> manyBefore = many.snapshot();
         List<NodePointer> leaves = new ArrayList<>();
@@ -193,7 +198,7 @@ class FsckCorpusTest {
             }
         }
         assertTrue(leaves.size() >= 2, id + " has only " + leaves.size() + " leaves");
-        NodePointer leaf = leaves.get(1);
+        NodePointer leaf = leaves.get(leafIndex);
         Set<Long> damaged = new java.util.HashSet<>();
         if (losesFiles) {
             for (long ino : manyBefore.keySet()) {
@@ -203,12 +208,17 @@ class FsckCorpusTest {
             }
         }
         many.flipByte(leaf.offsetBytes() + 500);
-        repairable(many, manyBefore, "btree-node", damaged);
+        repairable(many, manyBefore, kind, damaged);
     }
 
     @Test
     void damagedInodesLeafLosesOnlyItsFiles() throws Exception {
         damagedLeaf(BtreeId.INODES, true);
+    }
+
+    @Test
+    void damagedFirstInodesLeafLosesTheRootDirectoryWhichIsRecreated() throws Exception {
+        damagedLeaf(BtreeId.INODES, 0, true, "root-missing");
     }
 
     @Test
