@@ -32,5 +32,7 @@ public enum AllocCounter {
     /** allocate() flushed the journal so that emptied buckets could be promoted. */
     JOURNAL_FLUSHES,
     /** allocate() failed with ENOSPC. */
-    NO_SPACE
+    NO_SPACE,
+    /** Revalidation: a FREE record over a bucket with backpointers (the engine went RO). */
+    INCONSISTENT_LIVE_DATA
 }

@@ -34,10 +34,24 @@ public final class AllocNodeBuckets implements NodeBucketSource {
         this.hooks = hooks;
     }
 
-    /** The BTREE buckets among the records the transaction sees. */
+    /**
+     * The BTREE buckets among the records the transaction sees. A BTREE record over a bucket
+     * the backpointers say holds file data is an {@link io.keelfs.error.InconsistentException}
+     * naming fsck: the node store would write nodes over that data.
+     */
     @Override
     public List<Long> nodeBuckets(Transaction txn) throws KeelException {
-        return bucketsOfType(txn, DataType.BTREE);
+        List<Long> buckets = bucketsOfType(txn, DataType.BTREE);
+        for (long bucket : buckets) {
+            Bkey bp = BucketUse.firstBackpointer(txn, bucket);
+            if (bp != null) {
+                throw new io.keelfs.error.InconsistentException("alloc record of bucket "
+                        + bucket + " says btree, but it holds file data (backpointer at "
+                        + bp.pos() + "); refusing to write; open read-only or run keelfs"
+                        + " fsck --repair");
+            }
+        }
+        return buckets;
     }
 
     /** Every bucket whose record has type {@code type}, ascending. */

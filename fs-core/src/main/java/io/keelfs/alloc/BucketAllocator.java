@@ -294,13 +294,21 @@ public final class BucketAllocator {
                 counters.incrementAndGet(AllocCounter.SKIP_OPEN_LOCKED.ordinal());
                 return null;
             }
-            // Recheck under lock: the committed record, read through the key cache.
-            AllocRecord now = engine.read(txn -> AllocUpdates.get(txn, c.bucket));
+            // Recheck under lock: the committed record, read through the key cache, and
+            // whether anything lives in the bucket by the backpointers.
+            Bkey[] live = new Bkey[1];
+            AllocRecord now = engine.read(txn -> {
+                live[0] = BucketUse.firstBackpointer(txn, c.bucket);
+                return AllocUpdates.get(txn, c.bucket);
+            });
             hooks.afterRecordReread(c.bucket);
             AllocCounter skip = revalidate(c, now);
             if (skip != null) {
                 counters.incrementAndGet(skip.ordinal());
                 return null;
+            }
+            if (live[0] != null) {
+                throw liveData(c.bucket, now, live[0]);
             }
             if (open.size() >= OPEN_BUCKETS_MAX) {
                 throw new NoSpaceException(String.format("all %d open buckets are in use",
@@ -337,6 +345,24 @@ public final class BucketAllocator {
             return AllocCounter.SKIP_JOURNAL_NOT_DURABLE;
         }
         return null;
+    }
+
+    /**
+     * A FREE record over a bucket the backpointers say holds live data (STYLE.md tier 2):
+     * handing it out would overwrite that data, so the engine goes emergency read-only and the
+     * caller gets the error naming fsck, as bcachefs's try_alloc_bucket does.
+     */
+    private InconsistentException liveData(long bucket, AllocRecord record, Bkey backpointer) {
+        counters.incrementAndGet(AllocCounter.INCONSISTENT_LIVE_DATA.ordinal());
+        StringBuilder sb = new StringBuilder("allocator: bucket ").append(bucket)
+                .append(" has a free alloc record (");
+        record.appendTo(sb);
+        sb.append(") but holds live data: backpointer at ").append(backpointer.pos())
+                .append("; not handing it out; the filesystem is now read-only;"
+                        + " run keelfs fsck --repair");
+        String message = sb.toString();
+        engine.inconsistent(message);
+        return new InconsistentException(message);
     }
 
     private NoSpaceException noSpace(DataType type) {

@@ -66,6 +66,14 @@ import java.util.logging.Logger;
  * store up without the lock, rechecks under it (retrying a bounded number of times), and
  * after it gives empty node buckets beyond a small spare back to the source.
  *
+ * <p>Allocation hold ({@link EngineOptions#holdAllocation}, fsck --repair): the open neither
+ * adopts the node buckets the alloc records name nor checkpoints; until
+ * {@link #startAllocation} every checkpoint is skipped, so no node is written and no bucket is
+ * claimed or returned: commits live in memory and the journal (a crash replays them). Then the
+ * (repaired) records are adopted and the first checkpoint runs. A journal that fills up
+ * meanwhile fails the commit with NoSpaceException. Closing a held engine writes no node and
+ * leaves the superblock unclean: the next open replays the journal.
+ *
  * <p>Thread-safety: safe for many threads; see package-info.
  */
 public final class Engine implements AutoCloseable {
@@ -108,6 +116,11 @@ public final class Engine implements AutoCloseable {
     private volatile Superblock superblock;
     private JournalWriter journal;
     private Reclaimer reclaimer;
+    /**
+     * Managed mode under an allocation hold: the reachable node offsets collected at open,
+     * adopted by {@link #startAllocation}; null when not held (or started).
+     */
+    private volatile Map<BtreeId, long[]> heldNodeOffsets;
     private boolean closed;
 
     private Engine(BlockDevice device, EngineOptions options, Superblock superblock,
@@ -147,37 +160,59 @@ public final class Engine implements AutoCloseable {
         checkNodeSpaceMode(device, superblock, options);
         Geometry g = superblock.geometry();
         JournalLayout layout = journalLayout(superblock);
-        ReplayPlan plan = JournalReader.read(device, layout, options.allowJournalTruncation());
+        PreRead preRead = options.preRead();
+        ReplayPlan plan = preRead != null && preRead.plan() != null ? preRead.plan()
+                : JournalReader.read(device, layout, options.allowJournalTruncation());
         plan = ReplayTail.trim(plan, options.replayCheck(), messages);
         plan.problems().forEach(p -> messages.add("journal: " + p));
-        NodeCache cache = new NodeCache(options.nodeCacheBytesMax());
+        NodeCache cache = preRead != null && preRead.nodeCache() != null ? preRead.nodeCache()
+                : new NodeCache(options.nodeCacheBytesMax());
         Engine engine;
+        Map<BtreeId, NodePointer> roots = new EnumMap<>(BtreeId.class);
+        roots.putAll(plan.roots());
+        roots.keySet().removeAll(options.salvagedTrees().keySet());
         if (options.isManaged()) {
             BucketNodeStore store = new BucketNodeStore(device, g.bucketSizeBytes(),
                     g.nodeSizeBytes(), g.firstNodeBucket(), g.endNodeBucket());
-            BtreeSet trees = BtreeSet.open(plan.roots(), store, cache, g.nodeSizeBytes());
+            BtreeSet trees = BtreeSet.open(roots, store, cache, g.nodeSizeBytes());
             // The walk needs clean trees (before replay); which buckets hold nodes is known
             // only from the replayed alloc records (after it).
             Map<BtreeId, long[]> nodes = options.readOnly()
                     ? Map.of() : NodeBucketReserve.collectNodeOffsets(trees);
+            if (!options.readOnly()) {
+                options.salvagedTrees().forEach((id, salvage) ->
+                        nodes.put(id, salvage.nodeOffsets()));
+            }
             engine = new Engine(device, options, superblock, store, cache, trees, messages);
             engine.replay(plan);
-            if (!options.readOnly()) {
+            if (!options.readOnly() && options.holdAllocation()) {
+                engine.heldNodeOffsets = nodes;
+            } else if (!options.readOnly()) {
                 engine.reserve.adopt(nodes, new Transaction(engine.committed, true));
             }
         } else {
             SlotNodeStore store = nodeStore(device, g, options.nodeBucketsEnd());
-            BtreeSet trees = BtreeSet.open(plan.roots(), store, cache, g.nodeSizeBytes());
+            BtreeSet trees = BtreeSet.open(roots, store, cache, g.nodeSizeBytes());
             if (!options.readOnly()) {
                 // Allocation needs the slot map; a read-only open must serve what is readable.
                 trees.markNodesUsed(store);
+                for (TreeSalvage salvage : options.salvagedTrees().values()) {
+                    for (long offset : salvage.nodeOffsets()) {
+                        store.markUsed(offset);
+                    }
+                }
             }
             engine = new Engine(device, options, superblock, store, cache, trees, messages);
             engine.replay(plan);
         }
         messages.forEach(m -> LOG.warning(device.describe() + ": " + m));
         if (!options.readOnly()) {
-            engine.startWriting(layout, plan);
+            try {
+                engine.startWriting(layout, plan);
+            } catch (KeelException | RuntimeException e) {
+                engine.closeAfterFailedOpen(e);
+                throw e;
+            }
         }
         return engine;
     }
@@ -251,8 +286,17 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** Applies the journal's key updates, in seq order, straight into the btrees. */
+    /**
+     * Puts the keys of salvaged trees into their (empty) btrees, then applies the journal's key
+     * updates, in seq order, straight into the btrees.
+     */
     private void replay(ReplayPlan plan) throws KeelException {
+        for (Map.Entry<BtreeId, TreeSalvage> e : options.salvagedTrees().entrySet()) {
+            Btree tree = trees.tree(e.getKey());
+            for (Bkey key : e.getValue().keys()) {
+                tree.put(key);
+            }
+        }
         long keys = 0;
         for (JournalEntry entry : plan.entries()) {
             for (JournalRecord.KeyUpdate u : entry.updates()) {
@@ -270,7 +314,9 @@ public final class Engine implements AutoCloseable {
                 new JournalWriter.Options(defaults.writeDelayMs(), defaults.entryCloseBytes(),
                         JOURNAL_FULL_WAIT_MS), this::requestReclaim);
         writeSuperblock(false);
-        checkpoint();
+        if (heldNodeOffsets == null) {
+            checkpoint();
+        }
         reclaimer = new Reclaimer(this, options.checkpointIntervalMs(),
                 options.checkpointJournalFill());
         reclaimer.start();
@@ -312,6 +358,11 @@ public final class Engine implements AutoCloseable {
                 // The journal was full: nothing was applied, so checkpoint and run the body again.
                 if (attempt + 1 >= COMMIT_RESTARTS_MAX) {
                     throw e;
+                }
+                if (heldNodeOffsets != null) {
+                    throw new NoSpaceException("the journal is full while btree node writes"
+                            + " are held until the alloc records are checked (fsck): "
+                            + e.getMessage());
                 }
                 stats.commitRestarts++;
                 checkpoint();
@@ -455,6 +506,10 @@ public final class Engine implements AutoCloseable {
     private void checkpoint(boolean onlyIfJournalFull) throws KeelException {
         checkpointLock.lock();
         try {
+            if (heldNodeOffsets != null) {
+                stats.checkpointsHeld.incrementAndGet();
+                return; // allocation held: the journal keeps everything (class comment)
+            }
             if (reserve != null) {
                 managedCheckpoint(onlyIfJournalFull);
                 return;
@@ -605,6 +660,50 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
+     * Ends an allocation hold ({@link EngineOptions#holdAllocation}): adopts the node buckets
+     * the alloc records now name (checking every reachable node lies in one, as an open does)
+     * and checkpoints, claiming buckets as needed. An inconsistency there makes the engine
+     * emergency read-only and is thrown. Does nothing when not held.
+     */
+    public void startAllocation() throws KeelException {
+        checkpointLock.lock();
+        try {
+            Map<BtreeId, long[]> nodes = heldNodeOffsets;
+            if (nodes == null) {
+                return;
+            }
+            lock.writeLock().lock();
+            try {
+                readOnly.checkWritable("start allocation");
+                reserve.adopt(nodes, new Transaction(committed, true));
+            } catch (KeelException | RuntimeException e) {
+                readOnly.emergency("adopting the btree node buckets failed: " + e.getMessage());
+                throw e;
+            } finally {
+                lock.writeLock().unlock();
+            }
+            heldNodeOffsets = null;
+            checkpoint();
+        } finally {
+            checkpointLock.unlock();
+        }
+    }
+
+    /** Whether an allocation hold is in force (see {@link EngineOptions#holdAllocation}). */
+    public boolean allocationHeld() {
+        return heldNodeOffsets != null;
+    }
+
+    /**
+     * An inconsistency found by a layer above (STYLE.md section 2, tier 2): logs it and makes
+     * the engine emergency read-only, so nothing built on the bad state is written. The caller
+     * returns its typed error.
+     */
+    public void inconsistent(String reason) {
+        readOnly.emergency(reason);
+    }
+
+    /**
      * The highest journal seq known durable: every commit with a seq at most this survives a
      * crash. 0 on a read-only engine (nothing is written, so nothing new needs durability).
      */
@@ -671,13 +770,24 @@ public final class Engine implements AutoCloseable {
         return reserve == null ? null : reserve.store();
     }
 
+    /** Open failed after the journal started: stop it, write nothing more. */
+    private void closeAfterFailedOpen(Exception cause) {
+        readOnly.emergency("open failed: " + cause.getMessage());
+        try {
+            close();
+        } catch (KeelException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
     double journalFillRatio() {
         return journal == null ? 0 : journal.fillRatio();
     }
 
     /**
      * Checkpoints, stops the journal and marks the superblock clean. After an emergency
-     * read-only nothing more is written: the next open replays the journal.
+     * read-only, or under an allocation hold, nothing more is written: the next open replays
+     * the journal.
      */
     @Override
     public void close() throws KeelException {
@@ -695,7 +805,7 @@ public final class Engine implements AutoCloseable {
         }
         boolean clean = false;
         try {
-            if (!readOnly.isReadOnly()) {
+            if (!readOnly.isReadOnly() && heldNodeOffsets == null) {
                 checkpoint();
                 clean = true;
             }

@@ -1,5 +1,8 @@
 package io.keelfs.engine;
 
+import io.keelfs.format.BtreeId;
+import java.util.Map;
+
 /**
  * How an engine is opened.
  *
@@ -19,12 +22,21 @@ package io.keelfs.engine;
  *     this source hands out, which it records as btree buckets (see {@link NodeBucketSource})
  * @param replayCheck null, or the upper layer's check of journal entries not proven flushed
  *     (see {@link ReplayCheck}): replay stops before the first entry it rejects
+ * @param holdAllocation managed mode, writable: write no btree node and claim or return no
+ *     bucket until {@link Engine#startAllocation} (commits go to the journal only). fsck opens
+ *     so, and starts allocation once its alloc pass has repaired the alloc records: records
+ *     that call a bucket of live data FREE must not hand it out first (bcachefs starts its
+ *     allocator only after check_alloc_info)
+ * @param salvagedTrees btrees to rebuild at open from what fsck saved of them (see
+ *     {@link TreeSalvage}) instead of their damaged on-disk roots; empty normally
+ * @param preRead null, or the journal and nodes the caller read already (see {@link PreRead})
  */
 public record EngineOptions(
         boolean readOnly, boolean allowJournalTruncation, long nodeCacheBytesMax,
         long keyCacheBytesMax, double checkpointJournalFill, long checkpointIntervalMs,
         EngineHooks hooks, long nodeBucketsEnd,
-        NodeBucketSource nodeBucketSource, ReplayCheck replayCheck) {
+        NodeBucketSource nodeBucketSource, ReplayCheck replayCheck, boolean holdAllocation,
+        Map<BtreeId, TreeSalvage> salvagedTrees, PreRead preRead) {
     /**
      * Clean nodes kept decoded. 1M keys of 64-byte values decode to about 100 MiB of nodes
      * (bench engine); 128 MiB keeps such a tree cached and the engine well under a 256 MiB heap.
@@ -33,6 +45,7 @@ public record EngineOptions(
     public static final long KEY_CACHE_BYTES_DEFAULT = 16L << 20;
 
     public EngineOptions {
+        salvagedTrees = Map.copyOf(salvagedTrees);
         if (nodeBucketsEnd < 0) {
             throw new IllegalArgumentException("node buckets end " + nodeBucketsEnd + " < 0");
         }
@@ -44,56 +57,76 @@ public record EngineOptions(
 
     public static EngineOptions defaults() {
         return new EngineOptions(false, false, NODE_CACHE_BYTES_DEFAULT, KEY_CACHE_BYTES_DEFAULT,
-                0.5, 5_000, EngineHooks.NONE, 0, null, null);
+                0.5, 5_000, EngineHooks.NONE, 0, null, null, false, Map.of(), null);
     }
 
     public EngineOptions withReadOnly(boolean value) {
         return new EngineOptions(value, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, nodeBucketSource, replayCheck);
+                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, salvagedTrees, preRead);
     }
 
     public EngineOptions withHooks(EngineHooks value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, value,
-                nodeBucketsEnd, nodeBucketSource, replayCheck);
+                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, salvagedTrees, preRead);
     }
 
     public EngineOptions withCheckpointIntervalMs(long value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, value, hooks, nodeBucketsEnd,
-                nodeBucketSource, replayCheck);
+                nodeBucketSource, replayCheck, holdAllocation, salvagedTrees, preRead);
     }
 
     public EngineOptions withNodeCacheBytesMax(long value) {
         return new EngineOptions(readOnly, allowJournalTruncation, value,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, nodeBucketSource, replayCheck);
+                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, salvagedTrees, preRead);
     }
 
     public EngineOptions withAllowJournalTruncation(boolean value) {
         return new EngineOptions(readOnly, value, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, nodeBucketSource, replayCheck);
+                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, salvagedTrees, preRead);
     }
 
     public EngineOptions withNodeBucketsEnd(long value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks, value,
-                nodeBucketSource, replayCheck);
+                nodeBucketSource, replayCheck, holdAllocation, salvagedTrees, preRead);
     }
 
     /** Managed mode with this source, or unmanaged with null. */
     public EngineOptions withReplayCheck(ReplayCheck value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, nodeBucketSource, value);
+                nodeBucketsEnd, nodeBucketSource, value, holdAllocation, salvagedTrees, preRead);
     }
 
     public EngineOptions withNodeBucketSource(NodeBucketSource value) {
         return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
                 keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
-                nodeBucketsEnd, value, replayCheck);
+                nodeBucketsEnd, value, replayCheck, holdAllocation, salvagedTrees, preRead);
+    }
+
+    public EngineOptions withHoldAllocation(boolean value) {
+        return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
+                nodeBucketsEnd, nodeBucketSource, replayCheck, value, salvagedTrees, preRead);
+    }
+
+    public EngineOptions withSalvagedTrees(
+            Map<BtreeId, TreeSalvage> value) {
+        return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
+                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, value, preRead);
+    }
+
+    public EngineOptions withPreRead(PreRead value) {
+        return new EngineOptions(readOnly, allowJournalTruncation, nodeCacheBytesMax,
+                keyCacheBytesMax, checkpointJournalFill, checkpointIntervalMs, hooks,
+                nodeBucketsEnd, nodeBucketSource, replayCheck, holdAllocation, salvagedTrees,
+                value);
     }
 
     public boolean isManaged() {

@@ -20,6 +20,12 @@ public final class EngineStats {
     final AtomicLong nodeReserveRetries = new AtomicLong();
     /** Managed mode: an update's threshold checkpoint found no node space; it committed. */
     final AtomicLong nodeReserveFailures = new AtomicLong();
+    /** Checkpoints skipped under an allocation hold ({@link EngineOptions#holdAllocation}). */
+    final AtomicLong checkpointsHeld = new AtomicLong();
+
+    public long checkpointsHeld() {
+        return checkpointsHeld.get();
+    }
 
     public long commits() {
         return commits;

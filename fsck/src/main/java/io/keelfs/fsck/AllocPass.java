@@ -107,7 +107,28 @@ final class AllocPass implements FsckPass {
             return null;
         });
         ctx.report.buckets = s.buckets;
+        long unfixedBefore = ctx.report.foundCount() - ctx.report.fixedCount();
         s.findings.applyAll(ctx, NAME);
+        startAllocation(ctx, ctx.report.foundCount() - ctx.report.fixedCount() > unfixedBefore);
+    }
+
+    /**
+     * Ends the engine's allocation hold ({@link OpenPass}) once the alloc records are right:
+     * from here on btree nodes may be written and buckets claimed. With alloc problems left
+     * the hold stays: later repairs stay in the journal (replayed by the next open, whose
+     * allocator cross-checks each bucket it hands out).
+     */
+    private static void startAllocation(FsckContext ctx, boolean problemsLeft)
+            throws KeelException {
+        if (!ctx.writable() || !ctx.engine().allocationHeld()) {
+            return;
+        }
+        if (problemsLeft) {
+            ctx.report.info("alloc: problems left unfixed: no btree node is written in this run;"
+                    + " the repairs stay in the journal");
+            return;
+        }
+        ctx.managed = ctx.managed.startAllocation();
     }
 
     private static void readRecords(Transaction txn, Scan s) throws KeelException {
@@ -364,32 +385,32 @@ final class AllocPass implements FsckPass {
                 int g = Math.max(0, gen);
                 DataType t = want == null ? DataType.FREE : want;
                 long bytes = want == DataType.USER ? s.live[b] : 0;
-                rewrite(s, b, (gen == GEN_MISSING ? "no alloc record" : "an invalid alloc"
+                rewrite(s, b, want, (gen == GEN_MISSING ? "no alloc record" : "an invalid alloc"
                         + " record") + ", expected " + t, new AllocRecord(g, t, bytes, 0, 0, 0));
                 continue;
             }
             DataType have = typeOf(s, b);
             long dirty = s.dirty[b];
+            String says = "record says " + have + " with " + dirty + " dirty bytes";
             if (want == DataType.USER) {
                 if (have != DataType.USER || dirty != s.live[b]) {
-                    rewrite(s, b, "record says " + have + " with " + dirty + " dirty bytes; the"
-                            + " extents hold " + s.live[b] + " live bytes", null);
+                    rewrite(s, b, want, says + "; the extents hold " + s.live[b]
+                            + " live bytes", null);
                 }
             } else if (want != null) {
                 if (have != want || dirty != 0) {
-                    rewrite(s, b, "record says " + have + " with " + dirty + " dirty bytes,"
-                            + " expected " + want, null);
+                    rewrite(s, b, want, says + ", expected " + want, null);
                 }
             } else if (have == DataType.SUPERBLOCK || have == DataType.JOURNAL
                     || have == DataType.CACHED || dirty != 0) {
-                rewrite(s, b, "record says " + have + " with " + dirty + " dirty bytes, but"
-                        + " nothing lives in the bucket", null);
+                rewrite(s, b, want, says + ", but nothing lives in the bucket", null);
             }
         }
     }
 
     /** A finding that rewrites bucket {@code b}'s record (and derived keys) from the recount. */
-    private static void rewrite(Scan s, int b, String text, AllocRecord fresh) {
+    private static void rewrite(Scan s, int b, DataType want, String text,
+            AllocRecord fresh) {
         s.recordFixed.set(b);
         long liveBytes = s.live[b];
         boolean user = liveBytes > 0;
@@ -405,9 +426,8 @@ final class AllocPass implements FsckPass {
             AllocRecord next;
             if (user) {
                 next = r.withData(DataType.USER, liveBytes, 0);
-            } else if (b == 0 || b == s.buckets - 1 || b < s.g.firstNodeBucket()) {
-                next = r.withData(b < s.g.firstNodeBucket() && b != 0 ? DataType.JOURNAL
-                        : DataType.SUPERBLOCK, 0, 0);
+            } else if (want != null) {
+                next = r.withData(want, 0, 0);
             } else if (r.dataType() == DataType.BTREE) {
                 next = r.withData(DataType.BTREE, 0, 0);
             } else {

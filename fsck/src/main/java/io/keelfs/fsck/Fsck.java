@@ -38,14 +38,18 @@ public final class Fsck {
         FsckReport report = new FsckReport(log);
         FsckContext ctx = new FsckContext(device, options, report, questioner, progress);
         try {
+            java.lang.management.ThreadMXBean threads =
+                    java.lang.management.ManagementFactory.getThreadMXBean();
             for (FsckPass pass : passes()) {
                 long start = System.nanoTime();
+                long cpuStart = threads.getCurrentThreadCpuTime();
                 try {
                     progress.start(pass.name());
                     pass.run(ctx);
                     if (options.verbose()) {
-                        report.info(String.format("%s: %.0f ms", pass.name(),
-                                (System.nanoTime() - start) / 1e6));
+                        report.info(String.format("%s: %.0f ms, cpu %.0f ms", pass.name(),
+                                (System.nanoTime() - start) / 1e6,
+                                (threads.getCurrentThreadCpuTime() - cpuStart) / 1e6));
                     }
                 } catch (KeelException e) {
                     report.operationalError(pass.name() + ": " + e.getMessage());
@@ -59,6 +63,7 @@ public final class Fsck {
             }
         } finally {
             ClosePass.closeQuietly(ctx);
+            TopologyPass.reportDamaged(ctx);
         }
         return report;
     }

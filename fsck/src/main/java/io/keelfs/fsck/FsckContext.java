@@ -4,11 +4,17 @@ import io.keelfs.alloc.ManagedEngine;
 import io.keelfs.block.BlockDevice;
 import io.keelfs.engine.Durability;
 import io.keelfs.engine.Engine;
+import io.keelfs.engine.TreeSalvage;
 import io.keelfs.error.KeelException;
+import io.keelfs.format.BtreeId;
 import io.keelfs.format.Superblock;
 import io.keelfs.journal.ReplayPlan;
 import io.keelfs.txn.Transaction;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * What the passes share: the device, the options, the report, and what earlier passes read
@@ -39,8 +45,20 @@ final class FsckContext {
     boolean rewritten;
     /** Buckets holding a node reachable from the roots (topology pass); null if not walked. */
     BitSet nodeBuckets;
-    /** The topology pass found damaged nodes: the filesystem passes cannot trust a scan. */
+    /**
+     * The topology pass found damaged nodes it will not rebuild: the filesystem passes cannot
+     * trust a scan.
+     */
     boolean topologyDamaged;
+    /** Clean nodes the topology pass read, for the engine of the filesystem passes. */
+    io.keelfs.btree.NodeCache nodeCache;
+    /** Btrees with damaged nodes, to be rebuilt from their readable leaves at open. */
+    final Map<BtreeId, TreeSalvage> salvaged =
+            new EnumMap<>(BtreeId.class);
+    /** The damaged nodes of the salvaged btrees, reported at the end of the run. */
+    final List<TopologyPass.Damaged> damagedNodes = new ArrayList<>();
+    /** The salvaged btrees were rebuilt and written by a checkpoint. */
+    boolean topologyRepaired;
     /** The engine of the filesystem passes; null until opened (or when it could not be). */
     ManagedEngine managed;
     /** Inodes with nlink 0 waiting in the orphans btree (finished by a writable mount). */

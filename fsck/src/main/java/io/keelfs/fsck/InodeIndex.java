@@ -141,6 +141,20 @@ final class InodeIndex implements AutoCloseable {
         return -1;
     }
 
+    /**
+     * {@link #find} for scans in inode order: tries the row {@code hint} (the last found, or
+     * -1) and the next one before searching.
+     */
+    int find(long ino, int hint) {
+        if (hint >= 0 && hint < count && get(hint, INO) == ino) {
+            return hint;
+        }
+        if (hint + 1 >= 0 && hint + 1 < count && get(hint + 1, INO) == ino) {
+            return hint + 1;
+        }
+        return find(ino);
+    }
+
     long get(int i, int field) {
         if (!spilled()) {
             return rows[i * FIELDS + field];

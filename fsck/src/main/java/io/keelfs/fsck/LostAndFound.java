@@ -27,7 +27,8 @@ final class LostAndFound {
     /**
      * Links inode {@code ino} into /lost+found; first removes {@code cut} (the dirent that
      * closed a directory loop), if given. A directory's parent pointer and the link counts of
-     * lost+found follow; a file's nlink is fixed by the nlink check after.
+     * lost+found follow; a file (reattached only when no dirent names it) gets nlink 1, its
+     * one name now, which the nlink check of this run would not fix: it skipped the file.
      */
     static void reattach(Transaction t, long ino, Dirent cut) throws KeelException {
         Dirents dirents = new Dirents(NameHash.SIPHASH);
@@ -57,7 +58,7 @@ final class LostAndFound {
             Inode dir = table.getOrNull(t, lf);
             table.put(t, dir.withNlink(dir.nlink() + 1));
         } else {
-            table.put(t, inode.withParent(lf).withNlink(Math.max(1, inode.nlink())));
+            table.put(t, inode.withParent(lf).withNlink(1));
         }
     }
 

@@ -13,6 +13,7 @@ import io.keelfs.fs.data.ExtentKeys;
 import io.keelfs.fs.data.ExtentKeys.ExtentView;
 import io.keelfs.fs.inode.Inode;
 import io.keelfs.fs.inode.InodeCodec;
+import io.keelfs.fs.inode.InodeTable;
 import io.keelfs.fs.names.Dirent;
 import io.keelfs.fs.names.Dirents;
 import io.keelfs.fs.names.NameHash;
@@ -51,6 +52,7 @@ final class NamespacePass implements FsckPass {
         if (ctx.managed == null) {
             return;
         }
+        boolean rootReported = checkRoot(ctx);
         Findings findings = new Findings();
         Geometry g = ctx.superblock.geometry();
         InodeIndex idx = readAll(ctx, g, findings);
@@ -65,7 +67,7 @@ final class NamespacePass implements FsckPass {
                         + " for the engine only); namespace checks skipped");
                 return;
             }
-            if (idx.find(Filesystem.ROOT_INO) < 0) {
+            if (idx.find(Filesystem.ROOT_INO) < 0 && !rootReported) {
                 ctx.report.problem(NAME, "root-missing", "inode " + Filesystem.ROOT_INO,
                         "no root directory inode; the filesystem does not mount");
             }
@@ -100,6 +102,30 @@ final class NamespacePass implements FsckPass {
                 idx.close();
             }
         }
+    }
+
+    /**
+     * bcachefs check_root: an image whose root directory inode was lost (a damaged btree node)
+     * gets a new empty one, before the index is read, so that the names still in the root
+     * directory count and the rest finds its way to /lost+found. Returns whether it reported
+     * the root missing (fixed or not).
+     */
+    private static boolean checkRoot(FsckContext ctx) throws KeelException {
+        boolean inodes = ctx.engine().read(t ->
+                t.iterator(BtreeId.INODES, Bpos.of(1, 0)).next() != null);
+        Bkey root = ctx.engine().read(t -> t.get(BtreeId.INODES,
+                Bpos.of(Filesystem.ROOT_INO, 0)));
+        if (root != null || !inodes) {
+            return false; // present, or no filesystem at all (an engine-only image)
+        }
+        ctx.fix(NAME, "root-missing", "inode " + Filesystem.ROOT_INO, "no root directory"
+                + " inode; create an empty one (0755)", t -> {
+                    long now = System.currentTimeMillis() * 1_000_000L;
+                    InodeTable.load(t, Filesystem.ROOT_INO).insertNew(t, Inode.create(
+                            Filesystem.ROOT_INO, FileMode.S_IFDIR | 0755, 0, 0, 2, 0,
+                            Filesystem.ROOT_INO, now));
+                });
+        return true;
     }
 
     /** Everything the checks cross-reference, from one read transaction; null if too big. */
@@ -199,6 +225,7 @@ final class NamespacePass implements FsckPass {
     private static void readExtents(Transaction txn, InodeIndex idx, Geometry g)
             throws KeelException {
         TransactionIterator it = txn.iterator(BtreeId.EXTENTS, Bpos.MIN);
+        int i = -1;
         for (Bkey k = it.next(); k != null; k = it.next()) {
             ExtentView e;
             try {
@@ -206,7 +233,7 @@ final class NamespacePass implements FsckPass {
             } catch (KeelException ex) {
                 continue;
             }
-            int i = idx.find(e.ino());
+            i = idx.find(e.ino(), i);
             if (i >= 0) {
                 idx.set(i, InodeIndex.EXTENT_END, Math.max(idx.get(i, InodeIndex.EXTENT_END),
                         e.endBytes()));
@@ -225,6 +252,7 @@ final class NamespacePass implements FsckPass {
         long dir = -1;
         long runStart = -1;
         long lastSlot = -2;
+        int di = -1;
         // Names by the first slot of their chain: equal names share it.
         Map<Long, byte[]> firstByStart = new HashMap<>();
         Map<Long, List<byte[]>> moreByStart = new HashMap<>();
@@ -255,7 +283,7 @@ final class NamespacePass implements FsckPass {
                         t -> t.delete(BtreeId.DIRENTS, pos));
                 continue;
             }
-            int di = idx.find(d.dirIno());
+            di = idx.find(d.dirIno(), di);
             int ci = idx.find(d.childIno());
             if (di < 0 || !FileMode.isDirectory(idx.mode(di))) {
                 findings.add("dirent-orphan", direntPlace(d), "its directory " + d.dirIno()
@@ -314,13 +342,18 @@ final class NamespacePass implements FsckPass {
 
     /** Why a dirent name cannot be used through the filesystem API, or null. */
     static String nameProblem(byte[] name) {
+        boolean ascii = true;
         for (byte b : name) {
             if (b == 0 || b == '/') {
                 return "the name holds a " + (b == 0 ? "NUL" : "'/'") + " byte";
             }
+            ascii &= b > 0;
         }
         if (name.length <= 2 && (name.length == 1 || name[1] == '.') && name[0] == '.') {
             return "the name is '.' or '..'";
+        }
+        if (ascii) {
+            return null; // valid UTF-8; most names are, and a decoder per name is costly
         }
         try {
             java.nio.charset.StandardCharsets.UTF_8.newDecoder()

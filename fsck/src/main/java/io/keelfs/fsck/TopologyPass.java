@@ -1,13 +1,19 @@
 package io.keelfs.fsck;
 
+import io.keelfs.btree.Btree;
 import io.keelfs.btree.BtreeSet;
 import io.keelfs.btree.NodeCache;
 import io.keelfs.btree.SlotNodeStore;
 import io.keelfs.btree.TreeCheck;
+import io.keelfs.engine.EngineOptions;
+import io.keelfs.engine.TreeSalvage;
 import io.keelfs.error.KeelException;
+import io.keelfs.format.Bkey;
 import io.keelfs.format.BtreeId;
 import io.keelfs.format.Geometry;
 import io.keelfs.format.NodePointer;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,15 +23,30 @@ import java.util.Map;
  * checksums, headers against their pointers (btree id, level, min and max key, sequence), key
  * order, children tiling their parent's range, pointers inside the node area, no slot reached
  * twice. Each damaged node is reported with its btree, level, range and offset, and the walk
- * goes on with the rest. Not repaired yet: a damaged node's keys are lost to the tree.
+ * goes on with the rest.
+ *
+ * <p>Repair (bcachefs check_topology drops an unreadable node and stretches its siblings over
+ * the gap): a btree with damaged nodes is walked again to save the keys of every leaf still
+ * readable, and {@link OpenPass} opens the engine with that btree rebuilt from them (see
+ * {@link TreeSalvage}); the keys of the damaged nodes are lost, and the later passes repair
+ * what that leaves behind (alloc counts, backpointers, dangling dirents, unreachable inodes to
+ * /lost+found). Without --repair the same rebuilt trees are only read, so the later passes
+ * report what the repair would lose. The damaged nodes are reported at the end of the run:
+ * fixed once the rebuilt trees were checkpointed ({@link ClosePass}).
+ *
+ * <p>Heap: the clean nodes read, handed to the engine of the filesystem passes (the cache
+ * bound of an engine); the salvaged keys of the damaged btrees (the engine would hold them as dirty nodes
+ * until the first checkpoint anyway).
  */
 final class TopologyPass implements FsckPass {
-    /** Clean nodes kept while walking: each is read once, so this only bounds the heap. */
-    static final long NODE_CACHE_BYTES_MAX = 32L << 20;
+    static final String NAME = "topology";
+
+    /** A damaged node, reported once the run knows whether its tree was rebuilt. */
+    record Damaged(String place, String text) {}
 
     @Override
     public String name() {
-        return "topology";
+        return NAME;
     }
 
     @Override
@@ -38,18 +59,20 @@ final class TopologyPass implements FsckPass {
         SlotNodeStore store = new SlotNodeStore(ctx.device, List.of(new SlotNodeStore.Range(
                 g.bucketOffsetBytes(g.firstNodeBucket()),
                 g.nodeBucketCount() * g.bucketSizeBytes())), g.nodeSizeBytes());
-        BtreeSet trees = BtreeSet.open(ctx.plan.roots(), store,
-                new NodeCache(NODE_CACHE_BYTES_MAX), g.nodeSizeBytes());
+        // The engine of the filesystem passes starts with the nodes read here (PreRead).
+        ctx.nodeCache = new NodeCache(EngineOptions.NODE_CACHE_BYTES_DEFAULT);
+        BtreeSet trees = BtreeSet.open(ctx.plan.roots(), store, ctx.nodeCache,
+                g.nodeSizeBytes());
         Map<Long, BtreeId> seen = new HashMap<>();
         ctx.nodeBuckets = new java.util.BitSet();
         for (BtreeId id : BtreeId.values()) {
+            List<Damaged> damaged = new ArrayList<>();
             TreeCheck.Result r = TreeCheck.walk(trees.tree(id), new TreeCheck.Sink() {
                 @Override
                 public void damaged(BtreeId btree, NodePointer ptr, KeelException error) {
-                    ctx.report.problem(name(), "btree-node", "btree " + btree + " level "
-                            + ptr.level() + " [" + ptr.minKey() + ".." + ptr.maxKey() + "] @"
-                            + ptr.offsetBytes(), error.getMessage());
-                    ctx.topologyDamaged = true;
+                    damaged.add(new Damaged("btree " + btree + " level " + ptr.level() + " ["
+                            + ptr.minKey() + ".." + ptr.maxKey() + "] @" + ptr.offsetBytes(),
+                            error.getMessage()));
                 }
 
                 @Override
@@ -63,6 +86,84 @@ final class TopologyPass implements FsckPass {
                 ctx.report.info(String.format("topology: btree %s: %d nodes, %d keys, %d damaged",
                         id, r.nodes(), r.keys(), r.damaged()));
             }
+            if (!damaged.isEmpty()) {
+                salvage(ctx, trees.tree(id), seen, damaged);
+            }
         }
+    }
+
+    /**
+     * Saves the readable leaves' keys of a damaged tree for a rebuild, if the run may (-n
+     * always: it only reads; --repair with a yes); else reports its nodes and marks the
+     * topology damaged (the filesystem passes are then skipped).
+     */
+    private static void salvage(FsckContext ctx, Btree tree, Map<Long, BtreeId> seen,
+            List<Damaged> damaged) {
+        BtreeId id = tree.id();
+        boolean rebuild = !ctx.options.repair() || ctx.options.assumeYes()
+                || ctx.questioner.ask(NAME + ": btree " + id + " has " + damaged.size()
+                        + " damaged nodes. Rebuild it from its readable leaves (the damaged"
+                        + " nodes' keys are lost)?");
+        if (!rebuild) {
+            for (Damaged d : damaged) {
+                ctx.report.problem(NAME, "btree-node", d.place(), d.text()
+                        + " (not fixed: answered no)");
+            }
+            ctx.topologyDamaged = true;
+            return;
+        }
+        // Slots other trees reached stay out; this tree's own are walked again.
+        Map<Long, BtreeId> others = new HashMap<>();
+        seen.forEach((offset, owner) -> {
+            if (owner != id) {
+                others.put(offset, owner);
+            }
+        });
+        List<Bkey> keys = new ArrayList<>();
+        long[][] offsets = {new long[16]};
+        int[] n = {0};
+        TreeCheck.walk(tree, new TreeCheck.Sink() {
+            @Override
+            public void damaged(BtreeId btree, NodePointer ptr, KeelException error) {}
+
+            @Override
+            public void node(BtreeId btree, NodePointer ptr) {
+                if (n[0] == offsets[0].length) {
+                    offsets[0] = Arrays.copyOf(offsets[0], n[0] * 2);
+                }
+                offsets[0][n[0]++] = ptr.offsetBytes();
+            }
+
+            @Override
+            public void key(BtreeId btree, Bkey key) {
+                keys.add(key);
+            }
+
+            @Override
+            public boolean wantsKeys() {
+                return true;
+            }
+        }, others);
+        ctx.salvaged.put(id, new TreeSalvage(keys, Arrays.copyOf(offsets[0], n[0])));
+        ctx.damagedNodes.addAll(damaged);
+        ctx.report.info(String.format("topology: btree %s: %d damaged nodes dropped; %s from"
+                + " its readable leaves (%d keys)", id, damaged.size(),
+                ctx.options.repair() ? "rebuilding it" : "checking it as rebuilt", keys.size()));
+    }
+
+    /**
+     * Reports the damaged nodes of the rebuilt trees: fixed when the rebuilt trees were
+     * written (a checkpoint of the repaired engine), else as problems left.
+     */
+    static void reportDamaged(FsckContext ctx) {
+        for (Damaged d : ctx.damagedNodes) {
+            if (ctx.topologyRepaired) {
+                ctx.report.fixedProblem(NAME, "btree-node", d.place(), d.text()
+                        + "; dropped, btree rebuilt from its readable leaves");
+            } else {
+                ctx.report.problem(NAME, "btree-node", d.place(), d.text());
+            }
+        }
+        ctx.damagedNodes.clear();
     }
 }

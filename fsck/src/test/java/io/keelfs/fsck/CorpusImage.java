@@ -1,6 +1,13 @@
 package io.keelfs.fsck;
 
 import io.keelfs.alloc.ManagedEngine;
+import io.keelfs.btree.BtreeSet;
+import io.keelfs.btree.NodeCache;
+import io.keelfs.btree.SlotNodeStore;
+import io.keelfs.btree.TreeCheck;
+import io.keelfs.engine.ImageReport;
+import io.keelfs.format.BtreeId;
+import io.keelfs.format.NodePointer;
 import io.keelfs.block.MemoryBlockDevice;
 import io.keelfs.engine.Durability;
 import io.keelfs.engine.Engine;
@@ -82,6 +89,21 @@ final class CorpusImage {
             for (String p : List.of("/a", "/a/b", "/c", "/f1", "/a/f2", "/a/b/f3", "/c/f4",
                     "/c/f5", "/a/b/f6", "/s1")) {
                 img.ino.put(p, fs.getattr(p).ino());
+            }
+        }
+        return img;
+    }
+
+    /**
+     * {@link #populated} plus {@code count} small files in /many (named m0, m1, ...), so that
+     * the inode, dirent and extent btrees have several leaves.
+     */
+    static CorpusImage populatedMany(int count) throws KeelException {
+        CorpusImage img = populated();
+        try (KeelFilesystem fs = KeelImage.open(img.device, options())) {
+            fs.mkdir("/many", 0755, Caller.ROOT);
+            for (int i = 0; i < count; i++) {
+                write(fs, "/many/m" + i, content(1000 + i, 100 + 37 * i));
             }
         }
         return img;
@@ -179,5 +201,36 @@ final class CorpusImage {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** Offsets of the nodes of {@code id} on the device, root first (none: empty or damaged). */
+    List<Long> nodeOffsets(BtreeId id) throws Exception {
+        List<Long> out = new ArrayList<>();
+        for (NodePointer p : nodes(id)) {
+            out.add(p.offsetBytes());
+        }
+        return out;
+    }
+
+    /** Pointers to the nodes of {@code id}, depth first, root first. */
+    List<NodePointer> nodes(BtreeId id) throws Exception {
+        if (!(ImageReport.describe(device).trees().get(id)
+                instanceof ImageReport.TreeState.Walked walked)) {
+            return List.of();
+        }
+        BtreeSet trees = BtreeSet.open(Map.of(id, walked.root()), new SlotNodeStore(device,
+                List.of(new SlotNodeStore.Range(0, device.sizeBytes())), NODE),
+                new NodeCache(1 << 20), NODE);
+        List<NodePointer> out = new ArrayList<>();
+        TreeCheck.walk(trees.tree(id), new TreeCheck.Sink() {
+            @Override
+            public void damaged(BtreeId b, NodePointer p, KeelException e) {}
+
+            @Override
+            public void node(BtreeId b, NodePointer p) {
+                out.add(p);
+            }
+        });
+        return out;
     }
 }

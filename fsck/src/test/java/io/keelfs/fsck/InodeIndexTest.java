@@ -42,6 +42,11 @@ class InodeIndexTest {
                 assertEquals(heap.get(i, f), spill.get(i, f), "row " + i + " field " + f);
                 long ino = rnd.nextInt(3 * n + 3);
                 assertEquals(heap.find(ino), spill.find(ino), "find " + ino);
+                int hint = rnd.nextInt(n + 2) - 1;
+                assertEquals(heap.find(ino), heap.find(ino, hint), "find " + ino + " from "
+                        + hint);
+                assertEquals(heap.find(ino), spill.find(ino, hint), "find " + ino + " from "
+                        + hint);
             }
         }
         assertFalse(Files.exists(dir), "scratch directory removed");
