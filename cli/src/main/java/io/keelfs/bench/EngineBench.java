@@ -5,6 +5,7 @@ import io.keelfs.engine.EngineOptions;
 import io.keelfs.engine.Mkfs;
 import io.keelfs.error.KeelException;
 import io.keelfs.format.Geometry;
+import io.keelfs.journal.JournalWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -350,10 +351,20 @@ public final class EngineBench {
                 flushed ? Durability.FLUSH : Durability.NO_FLUSH);
     }
 
+    /**
+     * The engine's checkpoints, and its commits beside the journal flushes they took: with
+     * group commit, concurrent committers share flushes (fewer flushes than commits).
+     */
     private static String checkpoints(KeyWorkload workload) {
-        return workload instanceof EngineKeyWorkload engine
-                ? ", " + engine.stats().checkpoints() + " checkpoints"
-                : "";
+        if (!(workload instanceof EngineKeyWorkload engine)) {
+            return "";
+        }
+        JournalWriter.Stats journal = engine.journalStats();
+        return String.format(Locale.ROOT, ", %d checkpoints, %,d commits, %,d journal flushes"
+                        + " (mean %.2f ms, max %.0f ms)", engine.stats().checkpoints(),
+                engine.stats().commits(), journal.flushes(),
+                journal.flushNanos() / 1e6 / Math.max(1, journal.flushes()),
+                journal.flushNanosMax() / 1e6);
     }
 
     /**

@@ -652,6 +652,11 @@ public final class Engine implements AutoCloseable {
         return stats;
     }
 
+    /** The journal's counters (flushes, entries), or null on a read-only engine. */
+    public JournalWriter.Stats journalStats() {
+        return journal == null ? null : journal.stats();
+    }
+
     /** The largest key (header and value) btree {@code id} accepts, in bytes. */
     public int keyBytesMax(BtreeId id) {
         return trees.tree(id).keyBytesMax();
