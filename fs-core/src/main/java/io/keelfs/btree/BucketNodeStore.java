@@ -185,8 +185,6 @@ public final class BucketNodeStore implements SlotStore {
 
     @Override
     public void write(long offsetBytes, ByteBuffer image) throws DeviceIoException {
-        Preconditions.checkArgument(image.remaining() == nodeSizeBytes,
-                "node image of %s bytes, node size %s", image.remaining(), nodeSizeBytes);
         synchronized (this) {
             Slots s = owned.get(bucketOf(offsetBytes));
             int slot = slotInBucket(offsetBytes);
@@ -194,7 +192,7 @@ public final class BucketNodeStore implements SlotStore {
                     && !s.pending.get(slot),
                     "write to offset %s, which is not an allocated node slot", offsetBytes);
         }
-        NodeImageIo.write(device, offsetBytes, image);
+        NodeImageIo.write(device, offsetBytes, image, nodeSizeBytes);
     }
 
     @Override
