@@ -307,8 +307,6 @@ public final class Btree {
                 | (long) id.id << NODE_WRITE_COUNTER_BITS | writeCounter++;
         ByteBuffer image = deferred == null ? scratch : ByteBuffer.allocate(nodeSizeBytes);
         int crc = NodeCodec.encode(node, nodeSeq, image);
-        // Zeros past the used bytes: the store need not write them (NodeStore#write).
-        image.limit(node.usedBytes());
         long offset = store.allocate();
         if (deferred == null) {
             try {

@@ -185,6 +185,8 @@ public final class BucketNodeStore implements SlotStore {
 
     @Override
     public void write(long offsetBytes, ByteBuffer image) throws DeviceIoException {
+        Preconditions.checkArgument(image.remaining() == nodeSizeBytes,
+                "node image of %s bytes, node size %s", image.remaining(), nodeSizeBytes);
         synchronized (this) {
             Slots s = owned.get(bucketOf(offsetBytes));
             int slot = slotInBucket(offsetBytes);
@@ -192,7 +194,7 @@ public final class BucketNodeStore implements SlotStore {
                     && !s.pending.get(slot),
                     "write to offset %s, which is not an allocated node slot", offsetBytes);
         }
-        NodeImageIo.write(device, offsetBytes, image, nodeSizeBytes);
+        NodeImageIo.write(device, offsetBytes, image);
     }
 
     @Override

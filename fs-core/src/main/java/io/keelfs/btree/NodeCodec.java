@@ -42,8 +42,8 @@ final class NodeCodec {
 
     /**
      * Encodes {@code node} with write sequence {@code seq} into {@code image} (a heap buffer
-     * of the node size, fully overwritten: zeros after the used bytes) and returns the image's
-     * CRC32C. The node's children must all have been written (every interior pointer set).
+     * of the node size, fully overwritten) and returns the image's CRC32C. The node's children
+     * must all have been written (every interior pointer set).
      */
     static int encode(Node node, long seq, ByteBuffer image) throws InconsistentException {
         int used = node.usedBytes();

@@ -36,8 +36,7 @@ public interface NodeStore {
     long allocate() throws NoSpaceException;
 
     /**
-     * Writes a node image (a buffer of the node size, from 0 to its limit; the bytes past the
-     * limit are zeros and may be left unwritten) to an allocated slot. Returns once the device
+     * Writes a node image (position to limit) to an allocated slot. Returns once the device
      * has the bytes (not necessarily durable: the caller flushes); the buffer is not retained.
      */
     void write(long offsetBytes, ByteBuffer image) throws DeviceIoException;

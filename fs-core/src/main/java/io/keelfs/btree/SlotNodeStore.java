@@ -125,12 +125,14 @@ public final class SlotNodeStore implements SlotStore {
 
     @Override
     public void write(long offsetBytes, ByteBuffer image) throws DeviceIoException {
+        Preconditions.checkArgument(image.remaining() == nodeSizeBytes,
+                "node image of %s bytes, node size %s", image.remaining(), nodeSizeBytes);
         synchronized (this) {
             int slot = slotIndex(offsetBytes);
             Preconditions.checkArgument(slot >= 0 && used.get(slot) && !pending.get(slot),
                     "write to offset %s, which is not an allocated node slot", offsetBytes);
         }
-        NodeImageIo.write(device, offsetBytes, image, nodeSizeBytes);
+        NodeImageIo.write(device, offsetBytes, image);
     }
 
     @Override
