@@ -52,14 +52,9 @@ final class Reclaimer {
         }
     }
 
+    /** The journal is full (or stop): checkpoint at once, whatever the fill. */
     void wake() {
-        lock.lock();
-        try {
-            woken = true;
-            wakeup.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        signal(true);
     }
 
     /** Whether the thread runs (not with interval 0, as in tests). */
@@ -69,9 +64,17 @@ final class Reclaimer {
 
     /** A committer passed the fill threshold: checkpoint (after rechecking the fill) at once. */
     void wakeForFill() {
+        signal(false);
+    }
+
+    private void signal(boolean journalAsked) {
         lock.lock();
         try {
-            kicked = true;
+            if (journalAsked) {
+                woken = true;
+            } else {
+                kicked = true;
+            }
             wakeup.signalAll();
         } finally {
             lock.unlock();
