@@ -5,6 +5,7 @@ import io.keelfs.engine.EngineOptions;
 import io.keelfs.engine.Mkfs;
 import io.keelfs.error.KeelException;
 import io.keelfs.format.Geometry;
+import io.keelfs.journal.JournalWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -25,9 +26,9 @@ import java.util.Locale;
  *       random order and every key scanned, on that warm store;
  *   <li>flushed, one thread: {@link Durability#FLUSH} per batch against LMDB synced per
  *       transaction (DESIGN.md section 8: compare like for like);
- *   <li>flushed, {@link Config#threads} committer threads (keelfs only: its group commit lets
- *       them share journal flushes); LMDB serialises writers, so its line reuses LMDB's
- *       single-writer figure of the same round, its best case.
+ *   <li>flushed, {@link Config#threads} committer threads and twice as many (keelfs only: its
+ *       group commit lets them share journal flushes); LMDB serialises writers, so its lines
+ *       reuse LMDB's single-writer figure of the same round, its best case.
  * </ol>
  * Each phase runs A B with A alternating per round ({@link #runOrder}); the table shows the
  * median of the rounds per side, the ratio keelfs/lmdb and keelfs's figure against its target.
@@ -128,6 +129,13 @@ public final class EngineBench {
         INSERT_FLUSHED("insert, flushed, 1 thread", "keys/s",
                 new Target(INSERT_KEYS_PER_SEC_MIN, false)),
         INSERT_FLUSHED_THREADS("insert, flushed, %d threads", "keys/s",
+                new Target(INSERT_KEYS_PER_SEC_MIN, false)),
+        /**
+         * Twice {@link Config#threads}: one journal flush is in flight at a time, and the
+         * committers released by one flush commit into the entry after the next, so a flush
+         * covers about half of the committers; more threads show what group commit gives.
+         */
+        INSERT_FLUSHED_MORE_THREADS("insert, flushed, %d threads", "keys/s",
                 new Target(INSERT_KEYS_PER_SEC_MIN, false)),
         INSERT_UNFLUSHED("insert, unflushed, 1 thread", "keys/s", null),
         LOOKUP("point lookup, random order", "lookups/s",
@@ -236,12 +244,20 @@ public final class EngineBench {
                 runUnflushed(side, phases, lookupOrder, figures, round, roundLabel);
             }
             for (Side side : runOrder(round)) {
-                runFlushed(side, 1, phases, figures, round, roundLabel);
+                runFlushed(side, 1, Workload.INSERT_FLUSHED, phases, figures, round,
+                        roundLabel);
             }
             if (config.threads() > 1) {
-                runFlushed(Side.KEELFS, config.threads(), phases, figures, round, roundLabel);
-                figures.set(Workload.INSERT_FLUSHED_THREADS, Side.LMDB, round,
-                        figures.get(Workload.INSERT_FLUSHED, Side.LMDB, round));
+                runFlushed(Side.KEELFS, config.threads(), Workload.INSERT_FLUSHED_THREADS,
+                        phases, figures, round, roundLabel);
+                runFlushed(Side.KEELFS, moreThreads(config.threads()),
+                        Workload.INSERT_FLUSHED_MORE_THREADS, phases, figures, round,
+                        roundLabel);
+                for (Workload w : List.of(Workload.INSERT_FLUSHED_THREADS,
+                        Workload.INSERT_FLUSHED_MORE_THREADS)) {
+                    figures.set(w, Side.LMDB, round,
+                            figures.get(Workload.INSERT_FLUSHED, Side.LMDB, round));
+                }
             }
         }
         return figures.result(config.threads());
@@ -290,8 +306,14 @@ public final class EngineBench {
         }
     }
 
-    private void runFlushed(Side side, int threads, KeyPhases phases, Figures figures, int round,
-            String roundLabel) throws IOException, KeelException, InterruptedException {
+    /** The thread count of {@link Workload#INSERT_FLUSHED_MORE_THREADS}. */
+    static int moreThreads(int threads) {
+        return Math.min(2 * threads, THREADS_MAX);
+    }
+
+    private void runFlushed(Side side, int threads, Workload line, KeyPhases phases,
+            Figures figures, int round, String roundLabel)
+            throws IOException, KeelException, InterruptedException {
         KeyWorkload workload = newWorkload(side, true);
         String name = threads == 1 ? workload.name() : workload.name() + " x" + threads;
         String label = String.format("%s %-15s", roundLabel, name);
@@ -299,8 +321,7 @@ public final class EngineBench {
             workload.open();
             long nanos = phases.insertAll(workload, threads, label + " insert");
             double keysPerSec = KeyPhases.perSecond(config.keyCount(), nanos);
-            figures.set(threads == 1 ? Workload.INSERT_FLUSHED : Workload.INSERT_FLUSHED_THREADS,
-                    side, round, keysPerSec);
+            figures.set(line, side, round, keysPerSec);
             progress.end(String.format(Locale.ROOT, "%s insert:  %,12.0f keys/s     (%.2f s%s)",
                     label, keysPerSec, nanos / 1e9, checkpoints(workload)));
         } finally {
@@ -350,10 +371,20 @@ public final class EngineBench {
                 flushed ? Durability.FLUSH : Durability.NO_FLUSH);
     }
 
+    /**
+     * The engine's checkpoints, and its commits beside the journal flushes they took: with
+     * group commit, concurrent committers share flushes (fewer flushes than commits).
+     */
     private static String checkpoints(KeyWorkload workload) {
-        return workload instanceof EngineKeyWorkload engine
-                ? ", " + engine.stats().checkpoints() + " checkpoints"
-                : "";
+        if (!(workload instanceof EngineKeyWorkload engine)) {
+            return "";
+        }
+        JournalWriter.Stats journal = engine.journalStats();
+        return String.format(Locale.ROOT, ", %d checkpoints, %,d commits, %,d journal flushes"
+                        + " (mean %.2f ms, max %.0f ms)", engine.stats().checkpoints(),
+                engine.stats().commits(), journal.flushes(),
+                journal.flushNanos() / 1e6 / Math.max(1, journal.flushes()),
+                journal.flushNanosMax() / 1e6);
     }
 
     /**
@@ -427,7 +458,9 @@ public final class EngineBench {
         Result result(int threads) {
             List<Line> lines = new ArrayList<>();
             for (Workload workload : Workload.values()) {
-                if (workload == Workload.INSERT_FLUSHED_THREADS && threads == 1) {
+                boolean threadsLine = workload == Workload.INSERT_FLUSHED_THREADS
+                        || workload == Workload.INSERT_FLUSHED_MORE_THREADS;
+                if (threadsLine && threads == 1) {
                     continue;
                 }
                 double[] keelfs = perRound[workload.ordinal()][Side.KEELFS.ordinal()];
@@ -439,7 +472,9 @@ public final class EngineBench {
                     ratioMax = Math.max(ratioMax, keelfs[round] / lmdb[round]);
                 }
                 boolean hasLmdb = !Double.isNaN(lmdb[0]);
-                lines.add(new Line(String.format(workload.label, threads), workload.unit,
+                int lineThreads = workload == Workload.INSERT_FLUSHED_MORE_THREADS
+                        ? moreThreads(threads) : threads;
+                lines.add(new Line(String.format(workload.label, lineThreads), workload.unit,
                         Median.of(keelfs), hasLmdb ? Median.of(lmdb) : Double.NaN,
                         hasLmdb ? ratioMin : Double.NaN, hasLmdb ? ratioMax : Double.NaN,
                         workload.target));

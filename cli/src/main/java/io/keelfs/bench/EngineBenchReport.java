@@ -73,11 +73,11 @@ final class EngineBenchReport {
         out.println();
         out.println("  flushed:   keelfs Durability.FLUSH per batch (returns once durable)"
                 + "  vs  lmdb synced per txn (default flags)");
-        out.printf(Locale.ROOT, "  %d threads: %d keelfs committers sharing journal flushes"
+        out.printf(Locale.ROOT, "  %d, %d threads: keelfs committers sharing journal flushes"
                         + " (group commit)  vs  lmdb single writer,%n"
                         + "             the same lmdb run as the 1-thread line (LMDB serialises"
                         + " writers: its best case)%n",
-                config.threads(), config.threads());
+                config.threads(), EngineBench.moreThreads(config.threads()));
         out.println("  unflushed: keelfs Durability.NO_FLUSH  vs  lmdb MDB_NOSYNC;"
                 + " no target (the issue's target is for flushed commits)");
         out.printf(Locale.ROOT, "  lookups:   %d gets per engine.read() call / per lmdb read"

@@ -11,6 +11,7 @@ import io.keelfs.format.Bkey;
 import io.keelfs.format.Bpos;
 import io.keelfs.format.BtreeId;
 import io.keelfs.format.KeyType;
+import io.keelfs.journal.JournalWriter;
 import io.keelfs.txn.TransactionIterator;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -106,6 +107,10 @@ final class EngineKeyWorkload implements KeyWorkload {
 
     EngineStats stats() {
         return engine.stats();
+    }
+
+    JournalWriter.Stats journalStats() {
+        return engine.journalStats();
     }
 
     @Override

@@ -23,8 +23,8 @@ import picocli.CommandLine.Spec;
             "",
             "Workloads (random 16-byte keys, 64-byte values):",
             "  1. insert N keys in transactions of --batch keys: flushed commits vs LMDB synced",
-            "     per transaction, on 1 and on --threads committer threads; unflushed commits",
-            "     vs LMDB with MDB_NOSYNC (keys/s);",
+            "     per transaction, on 1, --threads and twice --threads committer threads;",
+            "     unflushed commits vs LMDB with MDB_NOSYNC (keys/s);",
             "  2. look every key up in random order, 1000 per read transaction (lookups/s);",
             "  3. scan every key in order (keys/s);",
             "  4. the engine's heap after inserting N keys and a checkpoint (MiB).",
@@ -68,8 +68,8 @@ final class BenchEngineCommand implements Callable<Integer> {
     private long nodeSizeBytes;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "4",
-            description = "Committer threads of the multi-threaded flushed insert; 1 skips it"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description = "Committer threads of the multi-threaded flushed insert, which also"
+                    + " runs with twice as many; 1 skips both (default: ${DEFAULT-VALUE}).")
     private int threads;
 
     @Option(names = "--node-cache", paramLabel = "SIZE",

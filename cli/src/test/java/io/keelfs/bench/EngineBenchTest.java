@@ -32,7 +32,7 @@ class EngineBenchTest {
                 new EngineBench(config, new PrintWriter(text, true), false, parent).run();
 
         List<String> expected = List.of("insert, flushed, 1 thread", "insert, flushed, 2 threads",
-                "insert, unflushed, 1 thread", "point lookup, random order",
+                "insert, flushed, 4 threads", "insert, unflushed, 1 thread", "point lookup, random order",
                 "range scan, all keys", "heap after insert + checkpoint");
         assertEquals(expected, result.lines().stream().map(EngineBench.Line::workload).toList());
         String out = text.toString();

@@ -185,9 +185,12 @@ public final class Btree {
      * @throws IllegalArgumentException if the key is larger than {@link #keyBytesMax()}
      */
     public void put(Bkey key) throws KeelException {
-        Preconditions.checkArgument(key.encodedBytes() <= keyBytesMax,
-                "key at %s takes %s bytes, btree %s with %s-byte nodes takes at most %s",
-                key.pos(), key.encodedBytes(), id, nodeSizeBytes, keyBytesMax);
+        // Not Preconditions: five message arguments would box and fill a varargs array per put.
+        if (key.encodedBytes() > keyBytesMax) {
+            throw new IllegalArgumentException(String.format(
+                    "key at %s takes %s bytes, btree %s with %s-byte nodes takes at most %s",
+                    key.pos(), key.encodedBytes(), id, nodeSizeBytes, keyBytesMax));
+        }
         Path path = descend(key.pos());
         LeafNode leaf = (LeafNode) path.nodes[0];
         int i = leaf.lowerBound(key.pos());

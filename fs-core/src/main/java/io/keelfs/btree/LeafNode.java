@@ -174,9 +174,14 @@ final class LeafNode extends Node {
         values = Arrays.copyOf(values, capacity);
     }
 
-    /** Drops spare capacity, for nodes about to become clean and cached. */
+    /**
+     * Drops spare capacity beyond what growing would have left, for nodes about to become
+     * clean and cached. Spare from growth alone (at most a third of the capacity) stays: with
+     * random keys most leaves are written at every checkpoint and dirtied again soon after, and
+     * trimming them would copy every column twice per checkpoint (down, then grown back up).
+     */
     void trim() {
-        if (inodes.length > count) {
+        if (inodes.length - count > grownCapacity(count, count) - count) {
             resize(count);
         }
     }

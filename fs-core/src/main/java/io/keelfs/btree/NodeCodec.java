@@ -52,8 +52,9 @@ final class NodeCodec {
                     "btree %s level %d node [%s..%s] needs %d bytes, node size is %d",
                     node.btreeId, node.level, node.minKey, node.maxKey, used, image.capacity()));
         }
-        Arrays.fill(image.array(), image.arrayOffset(), image.arrayOffset() + image.capacity(),
-                (byte) 0);
+        // The header and keys overwrite [0, used) whole (checked below): zero only the rest.
+        Arrays.fill(image.array(), image.arrayOffset() + used,
+                image.arrayOffset() + image.capacity(), (byte) 0);
         image.clear().position(NodeHeader.HEADER_BYTES);
         node.encodeKeysTo(image);
         if (image.position() != used) {

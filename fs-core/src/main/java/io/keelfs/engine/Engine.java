@@ -371,20 +371,32 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Whether an update must first checkpoint: the journal is past its fill threshold, and no
-     * other thread's checkpoint is under way or the journal is past {@link #hardFill} too. A
-     * running checkpoint will lower the fill when its roots are durable; waiting for it
-     * earlier would only stall commits. (An update run by the checkpointing thread itself, a
-     * nested one, checkpoints as before: it would not wait for itself.)
+     * Whether an update must first checkpoint: the journal is past its fill threshold, and
+     * neither another thread's checkpoint nor background reclaim can take it (or the journal is
+     * past {@link #hardFill} too). A running checkpoint will lower the fill when its roots are
+     * durable, and a woken {@link Reclaimer} starts one at once; waiting for either earlier
+     * would only stall commits, as would checkpointing in the committer (bcachefs likewise
+     * leaves journal reclaim to its thread until space is short). (An update run by the
+     * checkpointing thread itself, a nested one, checkpoints as before: it would not wait for
+     * itself.)
      */
     private boolean mustCheckpointBeforeCommit() {
         double fill = journal.fillRatio();
         if (fill <= options.checkpointJournalFill()) {
             return false;
         }
-        boolean otherCheckpointRuns = checkpointLock.isLocked()
-                && !checkpointLock.isHeldByCurrentThread();
-        return !otherCheckpointRuns || fill > hardFill();
+        if (fill > hardFill() || checkpointLock.isHeldByCurrentThread()) {
+            return true;
+        }
+        if (checkpointLock.isLocked()) {
+            return false; // another thread's checkpoint is under way
+        }
+        Reclaimer r = reclaimer;
+        if (r != null && r.isRunning()) {
+            r.wakeForFill();
+            return false;
+        }
+        return true;
     }
 
     /** Halfway from the fill threshold to a full journal. */
@@ -495,6 +507,15 @@ public final class Engine implements AutoCloseable {
      */
     public void checkpoint() throws KeelException {
         checkpoint(false);
+    }
+
+    /**
+     * Background reclaim's checkpoint at the fill threshold: like a committer's, it rechecks
+     * the fill under the lock, so a checkpoint that finished meanwhile is not followed by a
+     * second one that would rewrite every node dirtied since (at random keys, most of them).
+     */
+    void checkpointAtFill() throws KeelException {
+        checkpoint(true);
     }
 
     /**
@@ -749,6 +770,11 @@ public final class Engine implements AutoCloseable {
 
     public EngineStats stats() {
         return stats;
+    }
+
+    /** The journal's counters (flushes, entries), or null on a read-only engine. */
+    public JournalWriter.Stats journalStats() {
+        return journal == null ? null : journal.stats();
     }
 
     /** The largest key (header and value) btree {@code id} accepts, in bytes. */

@@ -12,7 +12,8 @@ import java.util.Map;
  * @param nodeCacheBytesMax bound of the clean btree node cache
  * @param keyCacheBytesMax bound of each cached btree's clean key-cache entries
  * @param checkpointJournalFill journal fill ratio above which an update first checkpoints
- * @param checkpointIntervalMs background checkpoint period; 0 turns the thread off (tests)
+ * @param checkpointIntervalMs background checkpoint period once idle (under steady load a
+ *     few times longer; see {@link Reclaimer}); 0 turns the thread off (tests)
  * @param hooks test hooks
  * @param nodeBucketsEnd one past the last bucket btree nodes may use, 0 for every node bucket;
  *     leaves the buckets after it to a caller that manages them itself (data in tests);

@@ -62,6 +62,8 @@ final class JournalBuffers {
     @GuardedBy("lock") long bareFlushes;
     @GuardedBy("lock") long journalFullStalls;
     @GuardedBy("lock") long reclaimRequests;
+    @GuardedBy("lock") long flushNanos;
+    @GuardedBy("lock") long flushNanosMax;
 
     /** State after replaying {@code plan}: everything up to its head is written and durable. */
     JournalBuffers(JournalSpace space, long nextSeq, ReplayPlan plan, int blockSizeBytes) {
@@ -165,7 +167,7 @@ final class JournalBuffers {
     @GuardedBy("lock")
     JournalWriter.Stats stats() {
         return new JournalWriter.Stats(appends, entriesWritten, flushes, bareFlushes,
-                journalFullStalls, reclaimRequests);
+                journalFullStalls, reclaimRequests, flushNanos, flushNanosMax);
     }
 
     @GuardedBy("lock")

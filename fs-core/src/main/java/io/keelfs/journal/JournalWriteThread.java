@@ -135,9 +135,13 @@ final class JournalWriteThread implements Runnable {
         if (!work.flush()) {
             return;
         }
+        long flushStartNanos = System.nanoTime();
         device.flush();
+        long flushNanos = System.nanoTime() - flushStartNanos;
         b.lock.lock();
         try {
+            b.flushNanos += flushNanos;
+            b.flushNanosMax = Math.max(b.flushNanosMax, flushNanos);
             b.durableSeq = Math.max(b.durableSeq, work.seq());
             b.space.advanceDurableLastSeq(work.lastSeq());
             b.flushes++;

@@ -96,9 +96,12 @@ public final class JournalWriter implements AutoCloseable {
         }
     }
 
-    /** Counters of what happened, for tests, benchmarks and error messages. */
+    /**
+     * Counters of what happened, for tests, benchmarks and error messages: {@code flushNanos}
+     * is the time spent in device flushes in all, {@code flushNanosMax} the longest one.
+     */
     public record Stats(long appends, long entriesWritten, long flushes, long bareFlushes,
-            long journalFullStalls, long reclaimRequests) {}
+            long journalFullStalls, long reclaimRequests, long flushNanos, long flushNanosMax) {}
 
     private final BlockDevice device;
     private final JournalLayout layout;
