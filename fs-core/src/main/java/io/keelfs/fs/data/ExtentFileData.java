@@ -4,6 +4,7 @@ import io.keelfs.alloc.BucketAllocator;
 import io.keelfs.block.BlockDevice;
 import io.keelfs.engine.Engine;
 import io.keelfs.error.DeviceIoException;
+import io.keelfs.error.InconsistentException;
 import io.keelfs.error.KeelException;
 import io.keelfs.format.Crc32c;
 import io.keelfs.format.Geometry;
@@ -134,7 +135,11 @@ public final class ExtentFileData implements FileData {
         for (int i = 0; i < crcs.length; i++) {
             crcs[i] = Crc32c.ofRange(buf, i * blockSizeBytes, (i + 1) * blockSizeBytes);
         }
-        List<Reservation> reservations = writePoint(ino).reserve(end - start, false);
+        // Space fallocate promised to this range may be used (the commit cuts the reserved
+        // range): the inode's lock keeps it from changing before then.
+        long usable = space.reserved.bytes() == 0 ? 0
+                : engine.read(txn -> updates.reservedBytesIn(txn, ino, start, end));
+        List<Reservation> reservations = writePoint(ino).reserve(end - start, false, usable);
         try {
             writeOut(buf, reservations);
         } catch (DeviceIoException | RuntimeException e) {
@@ -242,6 +247,105 @@ public final class ExtentFileData implements FileData {
         return reader.read(ino, offsetBytes, dst, fileSizeBytes);
     }
 
+    /** What {@link #prepareAllocate} set aside; {@code committedBytes} grows per commit. */
+    private static final class PreparedReservation implements PreparedAllocation {
+        final long ino;
+        final long startBytes;
+        final long endBytes;
+        final long bytes;
+        // @GuardedBy("the caller's inode lock")
+        long committedBytes;
+        boolean finished;
+
+        PreparedReservation(long ino, long startBytes, long endBytes, long bytes) {
+            this.ino = ino;
+            this.startBytes = startBytes;
+            this.endBytes = endBytes;
+            this.bytes = bytes;
+        }
+
+        @Override
+        public long ino() {
+            return ino;
+        }
+
+        @Override
+        public long startBytes() {
+            return startBytes;
+        }
+
+        @Override
+        public long endBytes() {
+            return endBytes;
+        }
+
+        @Override
+        public long bytes() {
+            return bytes;
+        }
+    }
+
+    /**
+     * Counts the holes of {@code [startBytes, endBytes)} (block aligned) in bounded read
+     * transactions and sets their bytes aside ({@link DataSpace#reserveForFallocate}).
+     */
+    @Override
+    public PreparedAllocation prepareAllocate(long ino, long startBytes, long endBytes)
+            throws KeelException {
+        if (startBytes < 0 || endBytes > FILE_BYTES_MAX || startBytes >= endBytes
+                || startBytes % blockSizeBytes != 0 || endBytes % blockSizeBytes != 0) {
+            throw new IllegalArgumentException(String.format("allocate [%d, %d) of inode %d:"
+                    + " must be a non-empty range of whole %d-byte blocks inside [0, %d)",
+                    startBytes, endBytes, ino, blockSizeBytes, FILE_BYTES_MAX));
+        }
+        long holes = 0;
+        for (long at = startBytes; at < endBytes; ) {
+            long from = at;
+            ExtentUpdates.Holes h = engine.read(txn -> updates.fillHoles(txn, ino, from,
+                    endBytes, extentsPerTransaction, false));
+            holes += h.holeBytes();
+            at = h.doneUpToBytes();
+        }
+        if (holes > 0) {
+            space.reserveForFallocate(holes);
+        }
+        return new PreparedReservation(ino, startBytes, endBytes, holes);
+    }
+
+    @Override
+    public PunchResult commitAllocate(Transaction txn, PreparedAllocation allocation,
+            long fromBytes) throws KeelException {
+        PreparedReservation p = (PreparedReservation) allocation;
+        if (p.finished || fromBytes < p.startBytes || fromBytes >= p.endBytes) {
+            throw new IllegalStateException("commit of allocation [" + p.startBytes + ", "
+                    + p.endBytes + ") of inode " + p.ino + " from " + fromBytes
+                    + (p.finished ? " after finish" : ""));
+        }
+        ExtentUpdates.Holes h = updates.fillHoles(txn, p.ino, fromBytes, p.endBytes,
+                extentsPerTransaction, true);
+        // Tier 2: the holes counted under the inode's lock can not have grown since.
+        if (p.committedBytes + h.holeBytes() > p.bytes) {
+            throw new InconsistentException(String.format("allocating [%d, %d) of inode %d:"
+                    + " found %d more hole bytes after %d, but only %d were counted", fromBytes,
+                    p.endBytes, p.ino, h.holeBytes(), p.committedBytes, p.bytes));
+        }
+        if (h.holeBytes() > 0) {
+            space.reserved.add(txn, h.holeBytes(), true);
+            txn.onCommit(seq -> p.committedBytes += h.holeBytes());
+        }
+        return new PunchResult(h.doneUpToBytes(), h.holeBytes());
+    }
+
+    @Override
+    public void finishAllocate(PreparedAllocation allocation) {
+        PreparedReservation p = (PreparedReservation) allocation;
+        if (p.finished) {
+            throw new IllegalStateException("finishAllocate called twice for inode " + p.ino);
+        }
+        p.finished = true;
+        space.reserved.releasePending(p.bytes - p.committedBytes);
+    }
+
     /**
      * Removes the whole blocks inside {@code [startBytes, endBytes)} (partial edge blocks are
      * the caller's, see {@link FileData#punch}), at most {@link #extentsPerTransaction} extents
@@ -280,10 +384,19 @@ public final class ExtentFileData implements FileData {
         }
     }
 
-    /** Live file bytes plus the buckets holding btree nodes (bcachefs counts sectors too). */
+    /**
+     * Live file bytes, bytes reserved by fallocate (committed or in progress), plus the buckets
+     * holding btree nodes (bcachefs counts sectors too).
+     */
     @Override
     public long usedBytes() {
-        return space.liveBytes() + space.btreeBuckets() * bucketSizeBytes;
+        return space.liveBytes() + space.reserved.bytes()
+                + space.btreeBuckets() * bucketSizeBytes;
+    }
+
+    /** Bytes reserved by fallocate and not yet written (tests and fsck). */
+    public long reservedBytes() {
+        return space.reserved.committedBytes();
     }
 
     /**
