@@ -437,6 +437,11 @@ public final class ExtentFileData implements FileData {
         return reader.staleRetries.get();
     }
 
+    /** Device bytes advised to the device as readahead for sequential readers. */
+    public long readaheadBytes() {
+        return reader.readahead.advisedBytes();
+    }
+
     /** Counters for logs and tests: copygc work, stale-read retries, space. */
     public String statsText() {
         return String.format("copygc emptied %d buckets, moved %d extents (%d bad checksums);"
