@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@link FileData} over extents: copy-on-write writes through write points into USER buckets
@@ -55,8 +57,7 @@ public final class ExtentFileData implements FileData {
     private final ExtentReader reader;
     private final WritePoint[] writePoints;
     private final CopyGc copyGc;
-    private final java.util.concurrent.atomic.AtomicLong aligned =
-            new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong aligned = new AtomicLong();
 
     private ExtentFileData(Engine engine, BlockDevice device, DataSpace space,
             FileDataOptions options) {
@@ -247,43 +248,12 @@ public final class ExtentFileData implements FileData {
         return reader.read(ino, offsetBytes, dst, fileSizeBytes);
     }
 
-    /** What {@link #prepareAllocate} set aside; {@code committedBytes} grows per commit. */
-    private static final class PreparedReservation implements PreparedAllocation {
-        final long ino;
-        final long startBytes;
-        final long endBytes;
-        final long bytes;
-        // @GuardedBy("the caller's inode lock")
-        long committedBytes;
-        boolean finished;
-
-        PreparedReservation(long ino, long startBytes, long endBytes, long bytes) {
-            this.ino = ino;
-            this.startBytes = startBytes;
-            this.endBytes = endBytes;
-            this.bytes = bytes;
-        }
-
-        @Override
-        public long ino() {
-            return ino;
-        }
-
-        @Override
-        public long startBytes() {
-            return startBytes;
-        }
-
-        @Override
-        public long endBytes() {
-            return endBytes;
-        }
-
-        @Override
-        public long bytes() {
-            return bytes;
-        }
-    }
+    /**
+     * What {@link #prepareAllocate} set aside: {@code bytes} of holes in [startBytes, endBytes)
+     * of ino; {@code committedBytes} grows per commit (under the caller's inode lock).
+     */
+    private record PreparedReservation(long ino, long startBytes, long endBytes, long bytes,
+            AtomicLong committedBytes, AtomicBoolean finished) implements PreparedAllocation {}
 
     /**
      * Counts the holes of {@code [startBytes, endBytes)} (block aligned) in bounded read
@@ -309,29 +279,31 @@ public final class ExtentFileData implements FileData {
         if (holes > 0) {
             space.reserveForFallocate(holes);
         }
-        return new PreparedReservation(ino, startBytes, endBytes, holes);
+        return new PreparedReservation(ino, startBytes, endBytes, holes, new AtomicLong(),
+                new AtomicBoolean());
     }
 
     @Override
     public PunchResult commitAllocate(Transaction txn, PreparedAllocation allocation,
             long fromBytes) throws KeelException {
         PreparedReservation p = (PreparedReservation) allocation;
-        if (p.finished || fromBytes < p.startBytes || fromBytes >= p.endBytes) {
-            throw new IllegalStateException("commit of allocation [" + p.startBytes + ", "
-                    + p.endBytes + ") of inode " + p.ino + " from " + fromBytes
-                    + (p.finished ? " after finish" : ""));
+        if (p.finished().get() || fromBytes < p.startBytes() || fromBytes >= p.endBytes()) {
+            throw new IllegalStateException("commit of allocation [" + p.startBytes() + ", "
+                    + p.endBytes() + ") of inode " + p.ino() + " from " + fromBytes
+                    + (p.finished().get() ? " after finish" : ""));
         }
-        ExtentUpdates.Holes h = updates.fillHoles(txn, p.ino, fromBytes, p.endBytes,
+        ExtentUpdates.Holes h = updates.fillHoles(txn, p.ino(), fromBytes, p.endBytes(),
                 extentsPerTransaction, true);
         // Tier 2: the holes counted under the inode's lock can not have grown since.
-        if (p.committedBytes + h.holeBytes() > p.bytes) {
+        long committed = p.committedBytes().get();
+        if (committed + h.holeBytes() > p.bytes()) {
             throw new InconsistentException(String.format("allocating [%d, %d) of inode %d:"
                     + " found %d more hole bytes after %d, but only %d were counted", fromBytes,
-                    p.endBytes, p.ino, h.holeBytes(), p.committedBytes, p.bytes));
+                    p.endBytes(), p.ino(), h.holeBytes(), committed, p.bytes()));
         }
         if (h.holeBytes() > 0) {
             space.reserved.add(txn, h.holeBytes(), true);
-            txn.onCommit(seq -> p.committedBytes += h.holeBytes());
+            txn.onCommit(seq -> p.committedBytes().addAndGet(h.holeBytes()));
         }
         return new PunchResult(h.doneUpToBytes(), h.holeBytes());
     }
@@ -339,11 +311,10 @@ public final class ExtentFileData implements FileData {
     @Override
     public void finishAllocate(PreparedAllocation allocation) {
         PreparedReservation p = (PreparedReservation) allocation;
-        if (p.finished) {
-            throw new IllegalStateException("finishAllocate called twice for inode " + p.ino);
+        if (p.finished().getAndSet(true)) {
+            throw new IllegalStateException("finishAllocate called twice for inode " + p.ino());
         }
-        p.finished = true;
-        space.reserved.releasePending(p.bytes - p.committedBytes);
+        space.reserved.releasePending(p.bytes() - p.committedBytes().get());
     }
 
     /**
