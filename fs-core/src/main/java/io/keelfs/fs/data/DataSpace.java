@@ -42,6 +42,11 @@ import java.util.logging.Logger;
  * {@link FileDataOptions#reserveBuckets} and, when btree nodes share the allocator, half of it
  * for copygc, so the last buckets are left to btree node claims.
  *
+ * <p>Reserved space (fallocate): {@link #reserveForFallocate} admits a reservation only when
+ * the free buckets beyond the reserve cover every promised byte ({@link #bucketsPromised});
+ * file writes outside reserved ranges must leave those buckets, writes into a range may take
+ * them ({@link #allocate}). The check and the allocation are one step under one monitor.
+ *
  * <p>Thread-safety: safe for many threads; the open map is concurrent, counters atomic, and
  * the transaction methods run inside engine transactions (under the engine lock).
  */
