@@ -49,6 +49,13 @@ public interface BlockDevice extends Closeable {
     /** Tells the device the range is unused; it may free the space (a hole in an image file). */
     void discard(long offsetBytes, long lengthBytes) throws IOException;
 
+    /**
+     * A hint that the range will be read soon (readahead): the device may start reading it
+     * into a cache in the background. Never fails and never changes contents; the default
+     * does nothing. The range is clipped to the device.
+     */
+    default void adviseWillNeed(long offsetBytes, long lengthBytes) {}
+
     /** A short description for messages: the path of an image file, or the kind of device. */
     String describe();
 

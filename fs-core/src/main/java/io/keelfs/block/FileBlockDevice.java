@@ -395,6 +395,18 @@ public final class FileBlockDevice implements BlockDevice {
         }
     }
 
+    /**
+     * Readahead hint through {@link HolePuncher}'s descriptor (posix_fadvise WILLNEED); a
+     * no-op on a read-only or closed device, or where libc is unavailable.
+     */
+    @Override
+    public void adviseWillNeed(long offsetBytes, long lengthBytes) {
+        long end = Math.min(sizeBytes, offsetBytes + lengthBytes);
+        if (holePuncher != null && !closed.get() && offsetBytes >= 0 && end > offsetBytes) {
+            holePuncher.adviseWillNeed(offsetBytes, end - offsetBytes);
+        }
+    }
+
     /** Releases the write lock and closes the image; idempotent. */
     @Override
     public void close() throws IOException {

@@ -15,7 +15,8 @@ import jnr.ffi.annotations.SaveError;
 
 /**
  * Frees the space of a discarded range of an image file with
- * {@code fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length)}.
+ * {@code fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length)}, and
+ * passes readahead hints ({@link #adviseWillNeed}) through the same descriptor.
  *
  * <p>Entry points: {@link #open}, {@link #punch}, {@link #close}. The JDK exposes neither
  * fallocate nor a channel's descriptor, so this opens the image a second time with libc's
@@ -36,6 +37,8 @@ final class HolePuncher implements Closeable {
     /** Linux values from {@code <linux/falloc.h>}, {@code <fcntl.h>} and {@code <errno.h>}. */
     static final int FALLOC_FL_KEEP_SIZE = 0x01;
     static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+    /** {@code <fcntl.h>}: the range will be accessed soon (the kernel starts reading it). */
+    static final int POSIX_FADV_WILLNEED = 3;
     private static final int O_RDWR = 02;
     private static final int O_CLOEXEC = 02000000;
     private static final int EINTR = 4;
@@ -59,6 +62,9 @@ final class HolePuncher implements Closeable {
 
         @SaveError
         int fallocate(int fd, int mode, long offsetBytes, long lengthBytes);
+
+        /** Returns 0 or the error number itself (posix_fadvise does not set errno). */
+        int posix_fadvise(int fd, long offsetBytes, long lengthBytes, int advice);
     }
 
     private static final Object LIBC_LOCK = new Object();
@@ -160,6 +166,26 @@ final class HolePuncher implements Closeable {
         throw new BlockIOException(device, offsetBytes, String.format(
                 "punching a hole of %d bytes failed with %s", lengthBytes, errnoName(errno)),
                 null);
+    }
+
+    /**
+     * Readahead through the same second descriptor (the page cache is the file's, whichever
+     * descriptor fills it): {@code posix_fadvise(WILLNEED)} makes the kernel start reading
+     * the range in the background, with no copy to user space. A hint: failures and a
+     * missing libc are ignored; works whatever the punching state.
+     */
+    void adviseWillNeed(long offsetBytes, long lengthBytes) {
+        if (c == null) {
+            return;
+        }
+        fdLock.readLock().lock();
+        try {
+            if (fd >= 0) {
+                c.posix_fadvise(fd, offsetBytes, lengthBytes, POSIX_FADV_WILLNEED);
+            }
+        } finally {
+            fdLock.readLock().unlock();
+        }
     }
 
     /** Closes the second descriptor; idempotent. Waits for punches in flight. */

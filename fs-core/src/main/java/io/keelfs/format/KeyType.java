@@ -21,6 +21,13 @@ public final class KeyType {
     public static final int ALLOC = 27;
     public static final int SET = 25;
     public static final int BACKPOINTER = 28;
+    /**
+     * Space reserved by fallocate for a file range not yet written (bcachefs
+     * {@code KEY_TYPE_reservation}), in the extents btree; reads as zeros.
+     */
+    public static final int RESERVATION = 29;
+    /** File data counters (bytes reserved by fallocate), in the extents btree at (0, 0, 0). */
+    public static final int DATA_COUNTERS = 30;
 
     private KeyType() {}
 }

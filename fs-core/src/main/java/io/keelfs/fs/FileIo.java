@@ -22,10 +22,15 @@ import java.util.concurrent.locks.Lock;
  * orphans btree; then bounded punch transactions remove what lies past it; the last clears
  * the flag (a crash in between is finished by the next mount).
  *
- * <p>fallocate: mode 0 reserves nothing (space is allocated at write time, copy-on-write can
- * not reserve in place) and extends i_size as a truncate up would; KEEP_SIZE does nothing
- * beyond its checks; PUNCH_HOLE|KEEP_SIZE and ZERO_RANGE zero the partial blocks at the edges
- * and punch the whole blocks between (ZERO_RANGE without KEEP_SIZE then extends i_size).
+ * <p>fallocate: mode 0 and KEEP_SIZE reserve space for the holes of the range, rounded out
+ * to whole blocks ({@link FileData#prepareAllocate}: ENOSPC with nothing changed when free
+ * space does not cover it), record them as reserved ranges that read as zeros in bounded
+ * transactions that also count them in the inode's bytes used, and (mode 0) extend i_size in
+ * the last one. Copy-on-write can not reserve blocks in place: later writes into the range
+ * still go to new space, but may use the reserved space for it, so they do not fail with
+ * ENOSPC. PUNCH_HOLE|KEEP_SIZE and ZERO_RANGE zero the partial blocks at the edges and punch
+ * the whole blocks between, reserved ranges included (ZERO_RANGE without KEEP_SIZE then
+ * extends i_size).
  *
  * <p>Thread-safety: per-inode lock for everything that changes contents or size.
  */
@@ -261,6 +266,9 @@ final class FileIo {
             checkRegular(inode, what);
             if (punch || zero) {
                 zeroRangeLocked(ino, offsetBytes, end, inode.sizeBytes());
+            } else {
+                allocateLocked(ino, offsetBytes, end, keepSize);
+                return;
             }
             if (!keepSize) {
                 long now = fs.nowNs();
@@ -274,6 +282,46 @@ final class FileIo {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * fallocate mode 0 / KEEP_SIZE: reserves the holes of [start, end) rounded out to blocks,
+     * in bounded transactions; the last also extends i_size unless {@code keepSize}. A crash
+     * in between leaves part of the range reserved and i_size unchanged. Lock held.
+     */
+    private void allocateLocked(long ino, long start, long end, boolean keepSize)
+            throws KeelException {
+        long from = start - start % fs.blockSizeBytes;
+        long to = roundUp(end);
+        FileData.PreparedAllocation a = fs.data.prepareAllocate(ino, from, to);
+        try {
+            long at = from;
+            for (int i = 0; i < PUNCH_TXNS_MAX && at < to; i++) {
+                long stepFrom = at;
+                at = fs.engine.update(txn -> {
+                    Inode cur = fs.inodes.get(txn, ino, "fallocate");
+                    FileData.PunchResult r = fs.data.commitAllocate(txn, a, stepFrom);
+                    boolean grow = r.doneUpToBytes() >= to && !keepSize
+                            && end > cur.sizeBytes();
+                    if (r.usedDeltaBytes() != 0 || grow) {
+                        Inode next = cur.withUsedDelta(r.usedDeltaBytes());
+                        fs.inodes.put(txn, grow ? next.withSize(end).modified(fs.nowNs())
+                                : next);
+                    }
+                    return r.doneUpToBytes();
+                }, Durability.NO_FLUSH);
+                if (at <= stepFrom) {
+                    throw new InconsistentException("fallocate of inode " + ino + " from "
+                            + stepFrom + " made no progress");
+                }
+            }
+            if (at < to) {
+                throw new InconsistentException("fallocate of inode " + ino + " [" + from
+                        + ", " + to + ") took more than " + PUNCH_TXNS_MAX + " transactions");
+            }
+        } finally {
+            fs.data.finishAllocate(a);
         }
     }
 

@@ -76,7 +76,7 @@ final class Orphans {
     }
 
     /** One bounded step of freeing an inode; true when nothing (more) is to be done. */
-    private boolean reapStep(Transaction txn, long ino) throws KeelException {
+    boolean reapStep(Transaction txn, long ino) throws KeelException {
         Inode inode = fs.inodes.getOrNull(txn, ino);
         if (inode == null) {
             drop(txn, ino);

@@ -91,6 +91,24 @@ class FileBlockDeviceTest {
         }
     }
 
+    /** A hint only: any range, even past the end or after close, changes nothing. */
+    @Test
+    void readaheadHintsNeverFailNorChangeContents() throws IOException {
+        Path image = image();
+        ByteBuffer data = pattern(4 * BLOCK, 9, false);
+        FileBlockDevice device = FileBlockDevice.create(image, 4 * MIB, BLOCK);
+        device.write(MIB, data.duplicate(), false);
+        device.adviseWillNeed(0, 4 * MIB);
+        device.adviseWillNeed(3 * MIB, 8 * MIB);
+        device.adviseWillNeed(8 * MIB, MIB);
+        device.adviseWillNeed(-BLOCK, BLOCK);
+        ByteBuffer back = ByteBuffer.allocate(4 * BLOCK);
+        device.read(MIB, back);
+        assertEquals(data.rewind(), back.flip());
+        device.close();
+        device.adviseWillNeed(0, MIB);
+    }
+
     @Test
     void createMakesSparseImageOfTheGivenSize() throws IOException {
         Path image = image();

@@ -36,6 +36,11 @@ public class ForwardingDevice implements BlockDevice {
     }
 
     @Override
+    public void adviseWillNeed(long offsetBytes, long lengthBytes) {
+        to.adviseWillNeed(offsetBytes, lengthBytes);
+    }
+
+    @Override
     public void flush() throws IOException {
         to.flush();
     }

@@ -23,7 +23,8 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.LongRange;
 
 /**
- * fsx-style model test: random create/write/truncate/punch/zero-range/read/fsync, rename in
+ * fsx-style model test: random create/write/truncate/punch/zero-range/fallocate (mode 0,
+ * KEEP_SIZE)/read/fsync, rename in
  * all three flavours, link, unlink (also of open files), mkdir, rmdir, symlink, xattr
  * operations and remounts (clean, or a crash right after sync; open handles released or
  * dropped), run against KeelFilesystem and
@@ -290,19 +291,20 @@ class KeelFilesystemModelTest {
         long offset = random.nextInt(45_000);
         long length = 1 + random.nextInt(20_000);
         Node n = o.node();
-        int kind = random.nextInt(3);
+        int kind = random.nextInt(4);
         int mode = switch (kind) {
             case 0 -> FsConstants.FALLOC_FL_PUNCH_HOLE | FsConstants.FALLOC_FL_KEEP_SIZE;
             case 1 -> FsConstants.FALLOC_FL_ZERO_RANGE;
-            default -> 0;
+            case 2 -> 0;
+            default -> FsConstants.FALLOC_FL_KEEP_SIZE;
         };
         f.fs.fallocate(o.handle(), mode, offset, length);
         long end = offset + length;
-        if (kind != 2) {
+        if (kind <= 1) {
             Arrays.fill(n.data, (int) Math.min(offset, n.data.length),
                     (int) Math.min(end, n.data.length), (byte) 0);
         }
-        if (kind != 0 && end > n.data.length) {
+        if ((kind == 1 || kind == 2) && end > n.data.length) {
             n.data = Arrays.copyOf(n.data, (int) end);
         }
     }

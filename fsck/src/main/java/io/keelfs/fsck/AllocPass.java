@@ -13,6 +13,7 @@ import io.keelfs.fs.FileMode;
 import io.keelfs.fs.data.ExtentKeys;
 import io.keelfs.fs.data.ExtentKeys.BackpointerView;
 import io.keelfs.fs.data.ExtentKeys.ExtentView;
+import io.keelfs.fs.data.ExtentKeys.ReservationView;
 import io.keelfs.fs.inode.InodeCodec;
 import io.keelfs.txn.Transaction;
 import io.keelfs.txn.TransactionIterator;
@@ -57,6 +58,9 @@ final class AllocPass implements FsckPass {
         long ownerIno = -1;
         boolean ownerOk;
         ExtentView prev;
+        /** Bytes of the valid reservations, and the reserved total key (null if none). */
+        long reservedBytes;
+        Bkey totalKey;
         final java.util.Set<Bpos> bpRewritten;
         /** Check each extent's backpointer by lookup (the slow path) or only hash them. */
         boolean lookups;
@@ -97,6 +101,7 @@ final class AllocPass implements FsckPass {
                 readRecords(txn, chosen);
                 scanExtents(ctx, txn, chosen);
             }
+            checkReservedTotal(chosen);
             return chosen;
         });
         ctx.backpointersVerified = !s.lookups && s.findings.isEmpty();
@@ -163,6 +168,14 @@ final class AllocPass implements FsckPass {
         TransactionIterator it = txn.iterator(BtreeId.EXTENTS, Bpos.MIN);
         for (Bkey k = it.next(); k != null; k = it.next()) {
             Bpos pos = k.pos();
+            if (pos.equals(ExtentKeys.RESERVED_TOTAL_POS)) {
+                s.totalKey = k;
+                continue;
+            }
+            if (ExtentKeys.isReservation(k)) {
+                checkReservation(txn, s, k);
+                continue;
+            }
             ExtentView e;
             try {
                 e = ExtentKeys.extent(k, bs, s.g.bucketSizeBytes());
@@ -175,6 +188,47 @@ final class AllocPass implements FsckPass {
         }
     }
 
+    /**
+     * A fallocate reservation: decodable and owned by a regular file (else deleted); its bytes
+     * count toward the reserved total, which {@link #checkReservedTotal} compares.
+     */
+    private static void checkReservation(Transaction txn, Scan s, Bkey k)
+            throws KeelException {
+        Bpos pos = k.pos();
+        ReservationView r;
+        try {
+            r = ExtentKeys.reservation(k, s.g.blockSizeBytes());
+        } catch (KeelException ex) {
+            s.findings.add("reservation-invalid", "extent key " + pos, ex.getMessage()
+                    + "; delete it", t -> t.delete(BtreeId.EXTENTS, pos));
+            return;
+        }
+        if (!ownerIsFile(txn, s, r.ino())) {
+            s.findings.add("reservation-owner", "extent key " + pos, r + ": its inode is"
+                    + " missing or not a regular file; delete it",
+                    t -> t.delete(BtreeId.EXTENTS, pos));
+            return;
+        }
+        s.reservedBytes += r.lengthBytes();
+    }
+
+    /** The reserved total key against the sum of the reservations kept. */
+    private static void checkReservedTotal(Scan s) {
+        long have;
+        try {
+            have = ExtentKeys.reservedTotal(s.totalKey);
+        } catch (KeelException ex) {
+            have = -1;
+        }
+        if (have != s.reservedBytes) {
+            long want = s.reservedBytes;
+            s.findings.add("reserved-total", "extent key " + ExtentKeys.RESERVED_TOTAL_POS,
+                    "reserved total " + (have < 0 ? "invalid" : have + " bytes") + ", the"
+                    + " reservations hold " + want + "; rewrite it",
+                    t -> t.put(BtreeId.EXTENTS, ExtentKeys.reservedTotalKey(want)));
+        }
+    }
+
     private static void checkExtent(Transaction txn, Scan s, ExtentView e)
             throws KeelException {
         if (!s.lookups) {
@@ -184,14 +238,9 @@ final class AllocPass implements FsckPass {
                     e.offsetInBucketBytes());
             s.pairs++;
         }
-        if (e.ino() != s.ownerIno) {
-            s.ownerIno = e.ino();
-            Bkey ik = ownerKey(txn, s, e.ino());
-            s.ownerOk = ik != null && ik.type() == KeyType.INODE && isRegular(e.ino(), ik);
-            s.prev = null;
-        }
+        boolean ownerOk = ownerIsFile(txn, s, e.ino());
         long b = e.bucket();
-        if (!s.ownerOk) {
+        if (!ownerOk) {
             drop(s, e, "extent-owner", e + ": its inode is missing or not a regular file");
             return;
         }
@@ -224,6 +273,17 @@ final class AllocPass implements FsckPass {
         }
         s.prev = e;
         s.live[bi] += e.lengthBytes();
+    }
+
+    /** Whether {@code ino} is a regular file (cached while the scan stays in its keys). */
+    private static boolean ownerIsFile(Transaction txn, Scan s, long ino) throws KeelException {
+        if (ino != s.ownerIno) {
+            s.ownerIno = ino;
+            Bkey ik = ownerKey(txn, s, ino);
+            s.ownerOk = ik != null && ik.type() == KeyType.INODE && isRegular(ino, ik);
+            s.prev = null;
+        }
+        return s.ownerOk;
     }
 
     /**

@@ -227,6 +227,10 @@ final class NamespacePass implements FsckPass {
         TransactionIterator it = txn.iterator(BtreeId.EXTENTS, Bpos.MIN);
         int i = -1;
         for (Bkey k = it.next(); k != null; k = it.next()) {
+            if (ExtentKeys.isReservation(k)) {
+                countReservation(k, idx, g);
+                continue;
+            }
             ExtentView e;
             try {
                 e = ExtentKeys.extent(k, g.blockSizeBytes(), g.bucketSizeBytes());
@@ -239,6 +243,22 @@ final class NamespacePass implements FsckPass {
                         e.endBytes()));
                 idx.add(i, InodeIndex.EXTENT_BYTES, e.lengthBytes());
             }
+        }
+    }
+
+    /**
+     * A fallocate reservation counts in the file's bytes used, but not toward its extents'
+     * end: KEEP_SIZE reserves past i_size.
+     */
+    private static void countReservation(Bkey k, InodeIndex idx, Geometry g) {
+        try {
+            ExtentKeys.ReservationView r = ExtentKeys.reservation(k, g.blockSizeBytes());
+            int i = idx.find(r.ino());
+            if (i >= 0) {
+                idx.add(i, InodeIndex.EXTENT_BYTES, r.lengthBytes());
+            }
+        } catch (KeelException ex) {
+            // The alloc pass reports and deletes it.
         }
     }
 

@@ -3,6 +3,7 @@ package io.keelfs.crash;
 import io.keelfs.error.KeelException;
 import io.keelfs.fs.Caller;
 import io.keelfs.fs.Filesystem;
+import io.keelfs.fs.FsConstants;
 import io.keelfs.fs.OpenFlags;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -72,6 +73,23 @@ public final class PosixWorkload {
         }
     }
 
+    /** fallocate mode 0 (may extend i_size) or KEEP_SIZE: space reserved, contents kept. */
+    private void fallocate(Filesystem fs, String path) throws KeelException {
+        long offset = random.nextInt((int) FILE_BYTES_MAX / 2);
+        long length = 1 + random.nextInt((int) FILE_BYTES_MAX / 2);
+        int mode = random.nextBoolean() ? 0 : FsConstants.FALLOC_FL_KEEP_SIZE;
+        note("fallocate " + path + " mode " + mode + " " + offset + " " + length);
+        long h = fs.open(path, OpenFlags.O_RDWR);
+        try {
+            fs.fallocate(h, mode, offset, length);
+        } finally {
+            fs.release(h);
+        }
+        if (mode == 0 && offset + length > model.size(path)) {
+            model.truncate(path, offset + length);
+        }
+    }
+
     /** One random valid operation; returns true when it was an fsync or sync. */
     private boolean step(Filesystem fs, int op) throws KeelException {
         int pick = random.nextInt(100);
@@ -93,12 +111,14 @@ public final class PosixWorkload {
             }
         } else if (pick < 45) {
             write(fs, pickOf(files), op);
-        } else if (pick < 52) {
+        } else if (pick < 49) {
             String path = pickOf(files);
             long size = random.nextInt((int) FILE_BYTES_MAX);
             note("truncate " + path + " " + size);
             fs.truncate(path, size);
             model.truncate(path, size);
+        } else if (pick < 52) {
+            fallocate(fs, pickOf(files));
         } else if (pick < 60) {
             rename(fs);
         } else if (pick < 65) {

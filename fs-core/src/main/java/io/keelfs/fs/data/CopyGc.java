@@ -213,7 +213,7 @@ final class CopyGc {
                     // rather than the move laundering bad bytes into good ones.
                     checksumErrors.incrementAndGet();
                 }
-                List<Reservation> r = writePoint.reserve(e.lengthBytes(), false);
+                List<Reservation> r = writePoint.reserve(e.lengthBytes(), false, 0);
                 held.addAll(r);
                 List<Piece> pieces = new ArrayList<>(r.size());
                 long at = 0;

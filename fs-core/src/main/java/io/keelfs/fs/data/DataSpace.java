@@ -42,6 +42,11 @@ import java.util.logging.Logger;
  * {@link FileDataOptions#reserveBuckets} and, when btree nodes share the allocator, half of it
  * for copygc, so the last buckets are left to btree node claims.
  *
+ * <p>Reserved space (fallocate): {@link #reserveForFallocate} admits a reservation only when
+ * the free buckets beyond the reserve cover every promised byte ({@link #bucketsPromised});
+ * file writes outside reserved ranges must leave those buckets, writes into a range may take
+ * them ({@link #allocate}). The check and the allocation are one step under one monitor.
+ *
  * <p>Thread-safety: safe for many threads; the open map is concurrent, counters atomic, and
  * the transaction methods run inside engine transactions (under the engine lock).
  */
@@ -72,6 +77,10 @@ final class DataSpace {
     /** Free buckets of a read-only mount (no allocator), counted at open. */
     private final AtomicLong freeBucketsReadOnly = new AtomicLong();
     private final AtomicLong liveBytes = new AtomicLong();
+    /** Space promised to fallocated ranges. */
+    final ReservedSpace reserved = new ReservedSpace();
+    /** Makes the free-bucket check and the allocation (or the promise) one step. */
+    private final Object admission = new Object();
     private volatile Reclaim reclaim = () -> 0;
 
     private DataSpace(Engine engine, BucketAllocator allocator, long firstBucket, long endBucket,
@@ -106,6 +115,10 @@ final class DataSpace {
                 return null;
             });
         }
+        engine.read(txn -> {
+            s.reserved.load(txn);
+            return null;
+        });
         if (allocator != null) {
             long reserve = options.reserveBuckets();
             allocator.setReserves(reserve, allocator.servesNodeBuckets() ? reserve / 2 : 0);
@@ -156,12 +169,52 @@ final class DataSpace {
     }
 
     /**
-     * Opens a USER bucket. File writes first run copygc when free buckets are low, and may not
-     * take the reserve (watermark NORMAL); copygc may take part of it (COPYGC). When the
-     * allocator has nothing, copygc runs (for file writes) and allocation is retried while
-     * passes empty buckets. Never call inside a transaction.
+     * Free buckets beyond the reserve that file writes outside fallocated ranges must leave
+     * for {@code reservedBytes} promised to them: the bytes in whole buckets, plus one bucket
+     * per write point and one more, because writes into different reserved ranges may each
+     * leave a write point's bucket part filled. Nothing while nothing is reserved.
      */
-    DataBucket allocate(boolean forCopyGc) throws KeelException {
+    long bucketsPromised(long reservedBytes) {
+        return reservedBytes <= 0 ? 0
+                : -Math.floorDiv(-reservedBytes, bucketSizeBytes) + options.writePoints() + 1;
+    }
+
+    /**
+     * fallocate's admission: sets {@code bytes} aside as pending reserved space if the free
+     * buckets beyond the reserve cover everything promised with them; otherwise runs copygc
+     * and retries while passes empty buckets, then ENOSPC with nothing set aside. Never call
+     * inside a transaction.
+     */
+    void reserveForFallocate(long bytes) throws KeelException {
+        if (allocator == null) {
+            throw new ReadOnlyException("file data: the filesystem is mounted read-only");
+        }
+        for (int attempt = 1; ; attempt++) {
+            synchronized (admission) {
+                long promised = bucketsPromised(reserved.bytes() + bytes);
+                if (freeBuckets() - options.reserveBuckets() >= promised) {
+                    reserved.takePending(bytes);
+                    return;
+                }
+            }
+            if (attempt >= ALLOCATE_ATTEMPTS_MAX || reclaim.run() == 0) {
+                throw new NoSpaceException(String.format("fallocate of %d bytes: %d free"
+                        + " buckets, %d kept in reserve, %d reserved bytes promised already"
+                        + " (%d buckets with the new ones); %d tries", bytes, freeBuckets(),
+                        options.reserveBuckets(), reserved.bytes(),
+                        bucketsPromised(reserved.bytes() + bytes), attempt));
+            }
+        }
+    }
+
+    /**
+     * Opens a USER bucket. File writes first run copygc when free buckets are low, and may not
+     * take the reserve (watermark NORMAL) nor the buckets promised to fallocated ranges other
+     * than the {@code usableReservedBytes} this write fills; copygc may take part of the
+     * reserve (COPYGC). When the allocator has nothing, copygc runs (for file writes) and
+     * allocation is retried while passes empty buckets. Never call inside a transaction.
+     */
+    DataBucket allocate(boolean forCopyGc, long usableReservedBytes) throws KeelException {
         if (allocator == null) {
             throw new ReadOnlyException("file data: the filesystem is mounted read-only");
         }
@@ -172,7 +225,20 @@ final class DataSpace {
         for (int attempt = 1; ; attempt++) {
             NoSpaceException why;
             try {
-                return register(allocator.allocate(DataType.USER, watermark));
+                if (forCopyGc) {
+                    return register(allocator.allocate(DataType.USER, watermark));
+                }
+                synchronized (admission) {
+                    // A write outside reserved ranges must leave every promised bucket; one
+                    // into a range may take one of them (the promise has a bucket to spare).
+                    long promised = bucketsPromised(reserved.bytes() - usableReservedBytes);
+                    long needed = usableReservedBytes > 0 ? 0 : 1;
+                    if (freeBuckets() - options.reserveBuckets() - promised < needed) {
+                        throw new NoSpaceException(promised + " free buckets are promised to"
+                                + " fallocated ranges");
+                    }
+                    return register(allocator.allocate(DataType.USER, watermark));
+                }
             } catch (NoSpaceException e) {
                 why = e;
             }

@@ -4,6 +4,7 @@ import io.keelfs.alloc.BucketAllocator;
 import io.keelfs.block.BlockDevice;
 import io.keelfs.engine.Engine;
 import io.keelfs.error.DeviceIoException;
+import io.keelfs.error.InconsistentException;
 import io.keelfs.error.KeelException;
 import io.keelfs.format.Crc32c;
 import io.keelfs.format.Geometry;
@@ -12,6 +13,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@link FileData} over extents: copy-on-write writes through write points into USER buckets
@@ -54,8 +57,7 @@ public final class ExtentFileData implements FileData {
     private final ExtentReader reader;
     private final WritePoint[] writePoints;
     private final CopyGc copyGc;
-    private final java.util.concurrent.atomic.AtomicLong aligned =
-            new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong aligned = new AtomicLong();
 
     private ExtentFileData(Engine engine, BlockDevice device, DataSpace space,
             FileDataOptions options) {
@@ -134,7 +136,11 @@ public final class ExtentFileData implements FileData {
         for (int i = 0; i < crcs.length; i++) {
             crcs[i] = Crc32c.ofRange(buf, i * blockSizeBytes, (i + 1) * blockSizeBytes);
         }
-        List<Reservation> reservations = writePoint(ino).reserve(end - start, false);
+        // Space fallocate promised to this range may be used (the commit cuts the reserved
+        // range): the inode's lock keeps it from changing before then.
+        long usable = space.reserved.bytes() == 0 ? 0
+                : engine.read(txn -> updates.reservedBytesIn(txn, ino, start, end));
+        List<Reservation> reservations = writePoint(ino).reserve(end - start, false, usable);
         try {
             writeOut(buf, reservations);
         } catch (DeviceIoException | RuntimeException e) {
@@ -243,6 +249,75 @@ public final class ExtentFileData implements FileData {
     }
 
     /**
+     * What {@link #prepareAllocate} set aside: {@code bytes} of holes in [startBytes, endBytes)
+     * of ino; {@code committedBytes} grows per commit (under the caller's inode lock).
+     */
+    private record PreparedReservation(long ino, long startBytes, long endBytes, long bytes,
+            AtomicLong committedBytes, AtomicBoolean finished) implements PreparedAllocation {}
+
+    /**
+     * Counts the holes of {@code [startBytes, endBytes)} (block aligned) in bounded read
+     * transactions and sets their bytes aside ({@link DataSpace#reserveForFallocate}).
+     */
+    @Override
+    public PreparedAllocation prepareAllocate(long ino, long startBytes, long endBytes)
+            throws KeelException {
+        if (startBytes < 0 || endBytes > FILE_BYTES_MAX || startBytes >= endBytes
+                || startBytes % blockSizeBytes != 0 || endBytes % blockSizeBytes != 0) {
+            throw new IllegalArgumentException(String.format("allocate [%d, %d) of inode %d:"
+                    + " must be a non-empty range of whole %d-byte blocks inside [0, %d)",
+                    startBytes, endBytes, ino, blockSizeBytes, FILE_BYTES_MAX));
+        }
+        long holes = 0;
+        for (long at = startBytes; at < endBytes; ) {
+            long from = at;
+            ExtentUpdates.Holes h = engine.read(txn -> updates.fillHoles(txn, ino, from,
+                    endBytes, extentsPerTransaction, false));
+            holes += h.holeBytes();
+            at = h.doneUpToBytes();
+        }
+        if (holes > 0) {
+            space.reserveForFallocate(holes);
+        }
+        return new PreparedReservation(ino, startBytes, endBytes, holes, new AtomicLong(),
+                new AtomicBoolean());
+    }
+
+    @Override
+    public PunchResult commitAllocate(Transaction txn, PreparedAllocation allocation,
+            long fromBytes) throws KeelException {
+        PreparedReservation p = (PreparedReservation) allocation;
+        if (p.finished().get() || fromBytes < p.startBytes() || fromBytes >= p.endBytes()) {
+            throw new IllegalStateException("commit of allocation [" + p.startBytes() + ", "
+                    + p.endBytes() + ") of inode " + p.ino() + " from " + fromBytes
+                    + (p.finished().get() ? " after finish" : ""));
+        }
+        ExtentUpdates.Holes h = updates.fillHoles(txn, p.ino(), fromBytes, p.endBytes(),
+                extentsPerTransaction, true);
+        // Tier 2: the holes counted under the inode's lock can not have grown since.
+        long committed = p.committedBytes().get();
+        if (committed + h.holeBytes() > p.bytes()) {
+            throw new InconsistentException(String.format("allocating [%d, %d) of inode %d:"
+                    + " found %d more hole bytes after %d, but only %d were counted", fromBytes,
+                    p.endBytes(), p.ino(), h.holeBytes(), committed, p.bytes()));
+        }
+        if (h.holeBytes() > 0) {
+            space.reserved.add(txn, h.holeBytes(), true);
+            txn.onCommit(seq -> p.committedBytes().addAndGet(h.holeBytes()));
+        }
+        return new PunchResult(h.doneUpToBytes(), h.holeBytes());
+    }
+
+    @Override
+    public void finishAllocate(PreparedAllocation allocation) {
+        PreparedReservation p = (PreparedReservation) allocation;
+        if (p.finished().getAndSet(true)) {
+            throw new IllegalStateException("finishAllocate called twice for inode " + p.ino());
+        }
+        space.reserved.releasePending(p.bytes() - p.committedBytes().get());
+    }
+
+    /**
      * Removes the whole blocks inside {@code [startBytes, endBytes)} (partial edge blocks are
      * the caller's, see {@link FileData#punch}), at most {@link #extentsPerTransaction} extents
      * per call.
@@ -280,10 +355,19 @@ public final class ExtentFileData implements FileData {
         }
     }
 
-    /** Live file bytes plus the buckets holding btree nodes (bcachefs counts sectors too). */
+    /**
+     * Live file bytes, bytes reserved by fallocate (committed or in progress), plus the buckets
+     * holding btree nodes (bcachefs counts sectors too).
+     */
     @Override
     public long usedBytes() {
-        return space.liveBytes() + space.btreeBuckets() * bucketSizeBytes;
+        return space.liveBytes() + space.reserved.bytes()
+                + space.btreeBuckets() * bucketSizeBytes;
+    }
+
+    /** Bytes reserved by fallocate and not yet written (tests and fsck). */
+    public long reservedBytes() {
+        return space.reserved.committedBytes();
     }
 
     /**
@@ -322,6 +406,11 @@ public final class ExtentFileData implements FileData {
     /** Reads that found a pointer stale after reading the device and looked up again. */
     public long staleReadRetries() {
         return reader.staleRetries.get();
+    }
+
+    /** Device bytes advised to the device as readahead for sequential readers. */
+    public long readaheadBytes() {
+        return reader.readahead.advisedBytes();
     }
 
     /** Counters for logs and tests: copygc work, stale-read retries, space. */

@@ -3,16 +3,49 @@ package io.keelfs.fs.data;
 import io.keelfs.error.InconsistentException;
 import io.keelfs.format.Bkey;
 import io.keelfs.format.Bpos;
+import io.keelfs.format.KeyType;
 
 /**
  * Read access to the EXTENTS and BACKPOINTERS key formats for fsck: decodes both (with the
  * checks mount applies) and builds the backpointer an extent must have. The formats stay
  * owned by {@link Extent} and {@link Backpointer}; this only exposes them.
  *
- * <p>Entry points: {@link #extent}, {@link #backpointer}. Thread-safety: stateless.
+ * <p>Entry points: {@link #extent}, {@link #backpointer}, {@link #reservation},
+ * {@link #reservedTotal}. Thread-safety: stateless.
  */
 public final class ExtentKeys {
+    /** Where EXTENTS keeps the total of reserved bytes ({@link ReservedSpace}). */
+    public static final Bpos RESERVED_TOTAL_POS = ReservedSpace.TOTAL_POS;
+
     private ExtentKeys() {}
+
+    /** A decoded fallocate reservation: file bytes [startBytes, endBytes) of ino, no data. */
+    public record ReservationView(long ino, long startBytes, long endBytes) {
+        public long lengthBytes() {
+            return endBytes - startBytes;
+        }
+    }
+
+    /** True for a RESERVATION key (decode it with {@link #reservation}). */
+    public static boolean isReservation(Bkey k) {
+        return k.type() == KeyType.RESERVATION;
+    }
+
+    public static ReservationView reservation(Bkey k, int blockSizeBytes)
+            throws InconsistentException {
+        ReservedExtent r = ReservedExtent.decode(k, blockSizeBytes);
+        return new ReservationView(r.ino(), r.startBytes(), r.endBytes());
+    }
+
+    /** The reserved total's value (0 when {@code k} is null). */
+    public static long reservedTotal(Bkey k) throws InconsistentException {
+        return ReservedSpace.decodeTotal(k);
+    }
+
+    /** The reserved total key holding {@code bytes} (fsck's rewrite). */
+    public static Bkey reservedTotalKey(long bytes) {
+        return ReservedSpace.totalKey(bytes);
+    }
 
     /** A decoded extent key. */
     public static final class ExtentView {

@@ -9,10 +9,10 @@ import io.keelfs.error.ChecksumException;
 import io.keelfs.error.DeviceIoException;
 import io.keelfs.error.InconsistentException;
 import io.keelfs.error.KeelException;
-import io.keelfs.format.Crc32c;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.zip.CRC32C;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
@@ -22,6 +22,9 @@ import java.util.logging.Logger;
  * {@code ptr_stale} after the read): a bucket freed and reused between the lookup and the read
  * holds someone else's data, and the read is retried from a fresh lookup. Data that survives
  * that check is verified block by block against the extent's CRC32C.
+ *
+ * <p>Physically contiguous extents are read with one device read; sequential readers get
+ * readahead ({@link Readahead}).
  *
  * <p>Entry points: {@link #read}, {@link #readExtentBlocks} (shared with copygc).
  *
@@ -40,6 +43,7 @@ final class ExtentReader {
     private final long bucketSizeBytes;
     private final FileDataHooks hooks;
     final AtomicLong staleRetries = new AtomicLong();
+    final Readahead readahead;
 
     ExtentReader(Engine engine, BlockDevice device, ExtentUpdates extents,
             long bucketSizeBytes, FileDataHooks hooks) {
@@ -48,6 +52,7 @@ final class ExtentReader {
         this.extents = extents;
         this.bucketSizeBytes = bucketSizeBytes;
         this.hooks = hooks;
+        this.readahead = new Readahead(engine, device, extents, bucketSizeBytes);
     }
 
     /** Reads into {@code dst} up to the file size; holes read as zeros. Returns bytes read. */
@@ -58,6 +63,9 @@ final class ExtentReader {
         }
         int n = (int) Math.max(0, Math.min(dst.remaining(), fileSizeBytes - offsetBytes));
         ByteBuffer out = dst.slice(dst.position(), n);
+        if (n > 0) {
+            readahead.onRead(ino, offsetBytes, n);
+        }
         long end = offsetBytes + n;
         for (long at = offsetBytes; at < end; ) {
             at = readBatch(ino, at, end, out, offsetBytes);
@@ -83,19 +91,38 @@ final class ExtentReader {
                 return f;
             });
             hooks.afterExtentLookup(ino, at);
-            ByteBuffer[] data = new ByteBuffer[found.extents().size()];
+            List<Extent> list = found.extents();
+            ByteBuffer[] data = new ByteBuffer[list.size()];
             boolean[] inPlace = new boolean[data.length];
-            for (int i = 0; i < data.length; i++) {
-                Extent e = found.extents().get(i);
+            for (int i = 0; i < data.length; ) {
+                Extent e = list.get(i);
                 long from = blockFloor(Math.max(at, e.startBytes()), e);
                 long last = blockEnd(e, found.coveredUpToBytes());
                 // Whole blocks inside the request go straight into the caller's buffer (with
                 // FUSE, the reply buffer): no staging copy. Edge blocks are staged.
                 inPlace[i] = from >= at && last <= found.coveredUpToBytes();
-                data[i] = inPlace[i]
-                        ? readBlocksInto(e, from, out.slice((int) (from - outStartBytes),
-                                (int) (last - from)))
-                        : readExtentBlocks(e, at, found.coveredUpToBytes());
+                if (!inPlace[i]) {
+                    data[i++] = readExtentBlocks(e, at, found.coveredUpToBytes());
+                    continue;
+                }
+                // Extents that follow on in the file and on the device (a sequential write
+                // cut into extents) are read with one device read.
+                int runEnd = i + 1;
+                long runLast = last;
+                while (runEnd < data.length && followsOn(list.get(runEnd - 1), list.get(runEnd))
+                        && list.get(runEnd).endBytes() <= found.coveredUpToBytes()) {
+                    runLast = list.get(runEnd).endBytes();
+                    inPlace[runEnd++] = true;
+                }
+                ByteBuffer run = readBlocksInto(e, from, out.slice((int) (from - outStartBytes),
+                        (int) (runLast - from)));
+                for (int j = i; j < runEnd; j++) {
+                    Extent ej = list.get(j);
+                    long jFrom = j == i ? from : ej.startBytes();
+                    long jLast = j == runEnd - 1 ? runLast : ej.endBytes();
+                    data[j] = run.slice((int) (jFrom - from), (int) (jLast - jFrom));
+                }
+                i = runEnd;
             }
             // Recheck after the read: a stale pointer means the bytes may be another file's.
             if (anyStale(found.extents())) {
@@ -133,6 +160,16 @@ final class ExtentReader {
             out.put((int) (at - outStartBytes), ZEROS, 0, n);
             at += n;
         }
+    }
+
+    /** True when {@code b} starts where {@code a} ends, both in the file and on the device. */
+    private boolean followsOn(Extent a, Extent b) {
+        return b.startBytes() == a.endBytes() && deviceOffset(b) == deviceOffset(a)
+                + a.lengthBytes();
+    }
+
+    private long deviceOffset(Extent e) {
+        return e.bucket() * bucketSizeBytes + e.offsetInBucketBytes();
     }
 
     private static boolean current(AllocRecord r, Extent e) {
@@ -203,10 +240,15 @@ final class ExtentReader {
      */
     void verify(Extent e, long from, ByteBuffer data) throws ChecksumException {
         int bs = e.blockSizeBytes();
+        CRC32C crc = new CRC32C();
+        ByteBuffer view = data.duplicate();
         for (int at = 0; at < data.limit(); at += bs) {
             long fileOffset = from + at;
             int block = (int) ((fileOffset - e.startBytes()) / bs);
-            int actual = Crc32c.ofRange(data, at, at + bs);
+            crc.reset();
+            view.limit(at + bs).position(at);
+            crc.update(view);
+            int actual = (int) crc.getValue();
             if (actual != e.crcs()[block]) {
                 long deviceOffset = e.bucket() * bucketSizeBytes + e.offsetInBucketBytes()
                         + (fileOffset - e.startBytes());

@@ -5,6 +5,7 @@ import io.keelfs.error.KeelException;
 import io.keelfs.format.Bkey;
 import io.keelfs.format.Bpos;
 import io.keelfs.format.BtreeId;
+import io.keelfs.format.KeyType;
 import io.keelfs.txn.Transaction;
 import io.keelfs.txn.TransactionIterator;
 import java.util.ArrayList;
@@ -12,9 +13,11 @@ import java.util.List;
 
 /**
  * The extent index inside one transaction: lookups, inserts and range removal, each keeping
- * EXTENTS, BACKPOINTERS and the buckets' live bytes in step (a bcachefs extent trigger).
+ * EXTENTS, BACKPOINTERS and the buckets' live bytes in step (a bcachefs extent trigger), and
+ * the reserved ranges of fallocate ({@link ReservedExtent}) with the reserved total.
  *
- * <p>Entry points: {@link #lookup}, {@link #insert}, {@link #remove}, {@link #repoint}.
+ * <p>Entry points: {@link #lookup}, {@link #insert}, {@link #remove}, {@link #repoint},
+ * {@link #reservedBytesIn}, {@link #fillHoles}.
  *
  * <p>Thread-safety: stateless beyond its configuration; transactions are thread-confined.
  */
@@ -35,24 +38,100 @@ final class ExtentUpdates {
     record Found(List<Extent> extents, long coveredUpToBytes) {}
 
     /**
-     * The extents overlapping {@code [startBytes, endBytes)} in file order, at most
-     * {@code extentsMax}; {@code coveredUpToBytes} is endBytes, or where the list stopped.
+     * The extents overlapping {@code [startBytes, endBytes)} in file order, after examining at
+     * most {@code extentsMax} keys; {@code coveredUpToBytes} is endBytes, or where the list
+     * stopped. Reserved ranges hold no data (they read as zeros, as holes) and are left out.
      */
     Found lookup(Transaction txn, long ino, long startBytes, long endBytes, int extentsMax)
             throws KeelException {
         List<Extent> out = new ArrayList<>();
         TransactionIterator it = txn.iterator(BtreeId.EXTENTS, Bpos.of(ino, startBytes + 1));
+        int examined = 0;
         for (Bkey k = it.next(); k != null && k.pos().inode() == ino; k = it.next()) {
-            Extent e = decode(k);
-            if (e.startBytes() >= endBytes) {
+            long start = startOf(k);
+            if (start >= endBytes) {
                 break;
             }
-            if (out.size() == extentsMax) {
-                return new Found(out, Math.max(startBytes, e.startBytes()));
+            if (examined == extentsMax) {
+                return new Found(out, Math.max(startBytes, start));
             }
-            out.add(e);
+            examined++;
+            if (k.type() != KeyType.RESERVATION) {
+                out.add(decode(k));
+            }
         }
         return new Found(out, endBytes);
+    }
+
+    /** Where the range of an EXTENTS key (data or reservation) starts. */
+    private long startOf(Bkey k) throws InconsistentException {
+        return k.type() == KeyType.RESERVATION ? reservation(k).startBytes()
+                : decode(k).startBytes();
+    }
+
+    ReservedExtent reservation(Bkey k) throws InconsistentException {
+        return ReservedExtent.decode(k, blockSizeBytes);
+    }
+
+    /** Bytes of reserved ranges inside {@code [startBytes, endBytes)} (a write's range). */
+    long reservedBytesIn(Transaction txn, long ino, long startBytes, long endBytes)
+            throws KeelException {
+        TransactionIterator it = txn.iterator(BtreeId.EXTENTS, Bpos.of(ino, startBytes + 1));
+        long bytes = 0;
+        for (Bkey k = it.next(); k != null && k.pos().inode() == ino; k = it.next()) {
+            long start = startOf(k);
+            if (start >= endBytes) {
+                break;
+            }
+            if (k.type() == KeyType.RESERVATION) {
+                bytes += Math.min(endBytes, k.pos().offset()) - Math.max(startBytes, start);
+            }
+        }
+        return bytes;
+    }
+
+    /** How far {@link #fillHoles} got and the hole bytes it found (and reserved). */
+    record Holes(long doneUpToBytes, long holeBytes) {}
+
+    /**
+     * The holes of block-aligned {@code [startBytes, endBytes)}: with {@code reserve}, each
+     * becomes a reserved range (the caller moves the bytes into the reserved total); without,
+     * they are only counted. Stops after {@code keysMax} keys examined or written.
+     */
+    Holes fillHoles(Transaction txn, long ino, long startBytes, long endBytes, int keysMax,
+            boolean reserve) throws KeelException {
+        checkAligned(startBytes, endBytes);
+        TransactionIterator it = txn.iterator(BtreeId.EXTENTS, Bpos.of(ino, startBytes + 1));
+        long at = startBytes;
+        long holes = 0;
+        int keys = 0;
+        for (Bkey k = it.next(); k != null && k.pos().inode() == ino; k = it.next()) {
+            long start = startOf(k);
+            if (start >= endBytes) {
+                break;
+            }
+            if (keys >= keysMax) {
+                return new Holes(at, holes);
+            }
+            keys++;
+            if (start > at) {
+                holes += hole(txn, ino, at, start, reserve);
+                keys++;
+            }
+            at = Math.max(at, k.pos().offset());
+        }
+        if (at < endBytes) {
+            holes += hole(txn, ino, at, endBytes, reserve);
+        }
+        return new Holes(endBytes, holes);
+    }
+
+    private long hole(Transaction txn, long ino, long from, long to, boolean reserve) {
+        if (reserve) {
+            txn.put(BtreeId.EXTENTS, new ReservedExtent(ino, from, to - from, blockSizeBytes)
+                    .toKey());
+        }
+        return to - from;
     }
 
     /** Inserts a new extent into space reserved in {@code db}; the range must be empty. */
@@ -75,19 +154,43 @@ final class ExtentUpdates {
         checkAligned(startBytes, endBytes);
         TransactionIterator it = txn.iterator(BtreeId.EXTENTS, Bpos.of(ino, startBytes + 1));
         long removed = 0;
+        long unreserved = 0;
         int count = 0;
+        long done = endBytes;
         for (Bkey k = it.next(); k != null && k.pos().inode() == ino; k = it.next()) {
-            Extent e = decode(k);
-            if (e.startBytes() >= endBytes) {
+            long start = startOf(k);
+            if (start >= endBytes) {
                 break;
             }
             if (count == extentsMax) {
-                return new FileData.PunchResult(Math.max(startBytes, e.startBytes()), -removed);
+                done = Math.max(startBytes, start);
+                break;
             }
             count++;
-            removed += cut(txn, e, startBytes, endBytes);
+            if (k.type() == KeyType.RESERVATION) {
+                unreserved += cutReservation(txn, reservation(k), startBytes, endBytes);
+            } else {
+                removed += cut(txn, decode(k), startBytes, endBytes);
+            }
         }
-        return new FileData.PunchResult(endBytes, -removed);
+        if (unreserved > 0) {
+            space.reserved.add(txn, -unreserved, false);
+        }
+        return new FileData.PunchResult(done, -(removed + unreserved));
+    }
+
+    /** Removes the part of {@code r} inside {@code [start, end)}; returns the bytes removed. */
+    private static long cutReservation(Transaction txn, ReservedExtent r, long start, long end) {
+        txn.delete(BtreeId.EXTENTS, r.pos());
+        long from = Math.max(start, r.startBytes());
+        long to = Math.min(end, r.endBytes());
+        if (r.startBytes() < from) {
+            txn.put(BtreeId.EXTENTS, r.slice(r.startBytes(), from).toKey());
+        }
+        if (to < r.endBytes()) {
+            txn.put(BtreeId.EXTENTS, r.slice(to, r.endBytes()).toKey());
+        }
+        return to - from;
     }
 
     /** Removes the part of {@code e} inside {@code [start, end)}; returns the bytes removed. */
@@ -120,7 +223,7 @@ final class ExtentUpdates {
     boolean repoint(Transaction txn, Extent old, List<CopyGc.Piece> pieces)
             throws KeelException {
         Bkey k = txn.get(BtreeId.EXTENTS, old.pos());
-        if (k == null || !decode(k).equals(old)) {
+        if (k == null || k.type() != KeyType.EXTENT || !decode(k).equals(old)) {
             return false;
         }
         long covered = 0;

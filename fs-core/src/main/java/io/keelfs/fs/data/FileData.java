@@ -72,6 +72,48 @@ public interface FileData extends AutoCloseable {
     /** How far a {@link #punch} got and the change in bytes used. */
     record PunchResult(long doneUpToBytes, long usedDeltaBytes) {}
 
+    /**
+     * fallocate's space, set aside but not yet recorded: the holes of block-aligned file bytes
+     * {@code [startBytes, endBytes)} of {@code ino} come to {@code bytes}.
+     */
+    interface PreparedAllocation {
+        long ino();
+
+        long startBytes();
+
+        long endBytes();
+
+        long bytes();
+    }
+
+    /**
+     * fallocate, step one (outside any transaction; the caller holds the inode's lock through
+     * all three steps): counts the holes of the block-aligned range and sets that much space
+     * aside, so that writes elsewhere can not take it. Not enough free space is a
+     * {@link io.keelfs.error.NoSpaceException} (ENOSPC) with nothing set aside. The default
+     * reserves nothing (a FileData without space accounting).
+     */
+    default PreparedAllocation prepareAllocate(long ino, long startBytes, long endBytes)
+            throws KeelException {
+        record Nothing(long ino, long startBytes, long endBytes, long bytes)
+                implements PreparedAllocation {}
+        return new Nothing(ino, startBytes, endBytes, 0);
+    }
+
+    /**
+     * fallocate, step two, in the caller's transaction: records the holes from
+     * {@code fromBytes} on as reserved ranges, which read as zeros and which later writes
+     * fill without needing free space. Bounded per transaction like {@link #punch}: the result
+     * says how far it got and the change in bytes used (the reserved bytes count as used).
+     */
+    default PunchResult commitAllocate(Transaction txn, PreparedAllocation allocation,
+            long fromBytes) throws KeelException {
+        return new PunchResult(allocation.endBytes(), 0);
+    }
+
+    /** fallocate, step three: gives back what prepare set aside and no commit recorded. */
+    default void finishAllocate(PreparedAllocation allocation) {}
+
     /** Frees every extent of a deleted inode (bounded per transaction like punch). */
     default PunchResult removeAll(Transaction txn, long ino) throws KeelException {
         return punch(txn, ino, 0, Long.MAX_VALUE);
@@ -96,8 +138,8 @@ public interface FileData extends AutoCloseable {
     }
 
     /**
-     * For statfs: bytes used (live file data, plus whole buckets of btree nodes where they share
-     * the space), free ({@link #totalBytes} minus used), and available to file writes (free
+     * For statfs: bytes used (live file data, space reserved by fallocate, plus whole buckets
+     * of btree nodes where they share the space), free ({@link #totalBytes} minus used), and available to file writes (free
      * minus the reserve kept for metadata and copygc).
      */
     long usedBytes();

@@ -34,9 +34,12 @@ final class WritePoint {
     /**
      * Reserves {@code lengthBytes} (block aligned), filling the current bucket then opening
      * more. With {@code contiguous} the space is one piece (at most a bucket), opening a new
-     * bucket if the current one has too little left. On failure nothing stays reserved.
+     * bucket if the current one has too little left. {@code usableReservedBytes}: how much of
+     * the space promised to fallocated ranges this write fills (it may allocate into that).
+     * On failure nothing stays reserved.
      */
-    List<Reservation> reserve(long lengthBytes, boolean contiguous) throws KeelException {
+    List<Reservation> reserve(long lengthBytes, boolean contiguous, long usableReservedBytes)
+            throws KeelException {
         if (lengthBytes <= 0 || (contiguous && lengthBytes > space.bucketSizeBytes)) {
             throw new IllegalArgumentException("reserve " + lengthBytes + " bytes, contiguous "
                     + contiguous + ", bucket " + space.bucketSizeBytes);
@@ -49,7 +52,7 @@ final class WritePoint {
                 long room = current == null ? 0 : space.bucketSizeBytes - fillBytes;
                 if (room == 0 || (contiguous && room < remaining)) {
                     retireCurrent();
-                    current = space.allocate(forCopyGc);
+                    current = space.allocate(forCopyGc, usableReservedBytes);
                     fillBytes = 0;
                     room = space.bucketSizeBytes;
                 }

@@ -5,13 +5,15 @@
  * backpointers and copying garbage collection. Implementation: {@link
  * io.keelfs.fs.data.ExtentFileData} behind {@link io.keelfs.fs.data.FileData}.
  *
- * <p>Owns: EXTENTS keys ({@code Extent}, keyed by end offset), BACKPOINTERS keys
+ * <p>Owns: EXTENTS keys ({@code Extent}, keyed by end offset; fallocate's
+ * {@code ReservedExtent} ranges and their total, {@code ReservedSpace}), BACKPOINTERS keys
  * ({@code Backpointer}), the dirty bytes of USER alloc records in its bucket range, the open
  * data buckets ({@code DataBucket}, {@code WritePoint}) and copygc. Invariants, checked by
  * the tests' {@code DataInvariants} and meant for fsck: per USER bucket, the sum of the
  * lengths of extents pointing into it equals its dirty bytes; every extent's generation is its
  * bucket's; backpointers and extents match one to one; extents of an inode do not overlap; a
- * bucket whose live bytes reach zero is freed unless it is open (then when it is released).
+ * bucket whose live bytes reach zero is freed unless it is open (then when it is released);
+ * reserved ranges overlap no extent of their file and sum to the reserved total.
  *
  * <p>May call: engine, txn, alloc, format, error, block. Must not call: fs (its caller), fuse,
  * fsck. Called by {@link io.keelfs.fs}.

@@ -116,6 +116,24 @@ final class DataFixture implements AutoCloseable {
     }
 
     /** Punches whole blocks of [start, end) transaction by transaction; returns the delta. */
+    /** fallocate's three steps over block-aligned [start, end); returns the bytes-used delta. */
+    long allocate(long ino, long start, long end) throws KeelException {
+        FileData.PreparedAllocation a = data.prepareAllocate(ino, start, end);
+        long delta = 0;
+        try {
+            for (long at = start; at < end; ) {
+                long from = at;
+                FileData.PunchResult r = engine.update(txn -> data.commitAllocate(txn, a, from),
+                        Durability.NO_FLUSH);
+                delta += r.usedDeltaBytes();
+                at = r.doneUpToBytes();
+            }
+        } finally {
+            data.finishAllocate(a);
+        }
+        return delta;
+    }
+
     long punchBlocks(long ino, long start, long end) throws KeelException {
         long delta = 0;
         long at = start;

@@ -8,6 +8,7 @@ import io.keelfs.alloc.DataType;
 import io.keelfs.format.Bkey;
 import io.keelfs.format.Bpos;
 import io.keelfs.format.BtreeId;
+import io.keelfs.format.KeyType;
 import io.keelfs.txn.TransactionIterator;
 import java.util.HashMap;
 import java.util.Map;
@@ -29,7 +30,21 @@ final class DataInvariants {
             TransactionIterator it = txn.iterator(BtreeId.EXTENTS, Bpos.MIN);
             long lastIno = -1;
             long lastEnd = 0;
+            long reserved = 0;
             for (Bkey k = it.next(); k != null; k = it.next()) {
+                if (k.pos().equals(ReservedSpace.TOTAL_POS)) {
+                    continue;
+                }
+                if (k.type() == KeyType.RESERVATION) {
+                    ReservedExtent r = ReservedExtent.decode(k, DataFixture.BLOCK);
+                    if (r.ino() == lastIno && r.startBytes() < lastEnd) {
+                        throw new AssertionError(context + ": overlapping " + r);
+                    }
+                    lastIno = r.ino();
+                    lastEnd = r.endBytes();
+                    reserved += r.lengthBytes();
+                    continue;
+                }
                 Extent e = Extent.decode(k, DataFixture.BLOCK, DataFixture.BUCKET);
                 if (e.ino() == lastIno && e.startBytes() < lastEnd) {
                     throw new AssertionError(context + ": overlapping " + e);
@@ -70,6 +85,9 @@ final class DataInvariants {
                 live += actual;
                 free += r.isFree() || r.dataType() == DataType.NEED_DISCARD ? 1 : 0;
             }
+            assertEquals(reserved, ReservedSpace.read(txn), context + ": reserved total key");
+            assertEquals(reserved, f.data.reservedBytes(), context + ": reserved total");
+            live += reserved;
             assertEquals(live, f.data.usedBytes(), context + ": usedBytes");
             long openHere = f.allocator.openCount();
             long reserve = f.options.reserveBuckets();

@@ -12,7 +12,7 @@ import net.jqwik.api.Property;
 
 /**
  * Model test: random writes (aligned and not, small and up to the write bound), overwrites,
- * hole punches, truncates down and up (done as {@link io.keelfs.fs} will: zero the partial
+ * fallocate reservations, hole punches, truncates down and up (done as {@link io.keelfs.fs} will: zero the partial
  * block through a write, punch whole blocks) and reads over a few inodes, against byte-array
  * models, with random reopens of engine, allocator and file data and random copygc passes.
  * Every read is compared byte for byte; every commit and punch's used-bytes delta against the
@@ -41,7 +41,7 @@ class FileDataModelTest {
     @Property(tries = 12)
     void dataMatchesModel(@ForAll long seed) throws Exception {
         Random random = new Random(seed);
-        int[] weights = new int[7];
+        int[] weights = new int[8];
         for (int i = 0; i < weights.length; i++) {
             weights[i] = 1 + random.nextInt(10);
         }
@@ -61,6 +61,7 @@ class FileDataModelTest {
                     case 2 -> punch(f, random, ino + 10, m, ctx);
                     case 3 -> truncate(f, random, ino + 10, m, ctx);
                     case 4 -> readAndCompare(f, random, ino + 10, m, ctx);
+                    case 6 -> allocate(f, random, ino + 10, m, ctx);
                     case 5 -> {
                         if (random.nextInt(4) == 0) {
                             f.reopen();
@@ -138,6 +139,27 @@ class FileDataModelTest {
             delta += f.punchBlocks(ino, firstFull, lastFull);
         }
         return delta;
+    }
+
+    /**
+     * fallocate: the holes of a block range become reserved (counted as used blocks, reading
+     * as zeros); contents and size do not change. The range may reach past the size.
+     */
+    private static void allocate(DataFixture f, Random random, long ino, Model m, String ctx)
+            throws Exception {
+        int start = random.nextInt(FILE_BYTES_MAX / BS) * BS;
+        int end = start + BS * (1 + random.nextInt((FILE_BYTES_MAX - start) / BS));
+        int before = m.blocks.cardinality();
+        long delta;
+        try {
+            delta = f.allocate(ino, start, end);
+        } catch (io.keelfs.error.NoSpaceException e) {
+            DataInvariants.check(f, ctx + " after an ENOSPC allocate (nothing changed)");
+            return;
+        }
+        m.blocks.set(start / BS, end / BS);
+        assertEquals((long) (m.blocks.cardinality() - before) * BS, delta,
+                ctx + " allocate delta");
     }
 
     private static void punch(DataFixture f, Random random, long ino, Model m, String ctx)
