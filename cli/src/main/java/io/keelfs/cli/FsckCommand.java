@@ -98,9 +98,29 @@ final class FsckCommand implements Callable<Integer> {
                         err.flush();
                     }, questioner(console, err), new Progress(System.err, console != null));
         }
+        if (verbose) {
+            err.println("fsck: " + peakHeap());
+            err.flush();
+        }
         out.println(report.summary(image.toString(), (System.nanoTime() - start) / 1e9));
         out.flush();
         return report.exitCode();
+    }
+
+    /**
+     * The JVM's peak heap use (bench/fsck-peers.sh reads it): each heap pool's peak, summed.
+     * The pools peak at different moments, so the sum bounds the true peak from above.
+     */
+    static String peakHeap() {
+        long peakBytes = 0;
+        for (java.lang.management.MemoryPoolMXBean pool
+                : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == java.lang.management.MemoryType.HEAP) {
+                peakBytes += pool.getPeakUsage().getUsed();
+            }
+        }
+        return String.format("peak heap used %d MiB (heap pools' peaks summed), max %d MiB",
+                peakBytes >> 20, Runtime.getRuntime().maxMemory() >> 20);
     }
 
     /**

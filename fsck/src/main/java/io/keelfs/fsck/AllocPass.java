@@ -17,8 +17,10 @@ import io.keelfs.fs.data.ExtentKeys.ReservationView;
 import io.keelfs.fs.inode.InodeCodec;
 import io.keelfs.txn.Transaction;
 import io.keelfs.txn.TransactionIterator;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.List;
 
 /**
  * Pass 4: alloc info. Recounts every bucket from what owns it (superblock and journal buckets
@@ -39,6 +41,11 @@ final class AllocPass implements FsckPass {
     private static final long BUCKET_MASK = AllocUpdates.BUCKET_INDEX_MAX;
     private static final int GEN_MISSING = -1;
     private static final int GEN_INVALID = -2;
+    /**
+     * Overlapping backpointers the digest scan keeps for the backpointer pass (each holds two
+     * small views, about 200 bytes: 20 KiB at most); past it that pass scans on its own.
+     */
+    private static final int OVERLAPS_MAX = 100;
 
     @Override
     public String name() {
@@ -95,7 +102,7 @@ final class AllocPass implements FsckPass {
             readRecords(txn, fast);
             scanExtents(ctx, txn, fast);
             Scan chosen = fast;
-            if (!digestMatches(txn, fast)) {
+            if (!digestMatches(ctx, txn, fast)) {
                 chosen = new Scan(ctx.superblock.geometry(), ctx.backpointersRewritten);
                 chosen.lookups = true;
                 readRecords(txn, chosen);
@@ -302,11 +309,18 @@ final class AllocPass implements FsckPass {
                 && s.inodeAt.pos().offset() == 0 ? s.inodeAt : null;
     }
 
-    /** Whether BACKPOINTERS holds exactly the pairs the extent scan hashed. */
-    private static boolean digestMatches(Transaction txn, Scan s) throws KeelException {
+    /**
+     * Whether BACKPOINTERS holds exactly the pairs the extent scan hashed. On the way notes
+     * the overlapping backpointers for the backpointer pass, which then need not read them
+     * again ({@link FsckContext#backpointerOverlaps}).
+     */
+    private static boolean digestMatches(FsckContext ctx, Transaction txn, Scan s)
+            throws KeelException {
         long sum = 0;
         long xor = 0;
         long n = 0;
+        List<BackpointerPass.Overlap> overlaps = new ArrayList<>();
+        BackpointerView prev = null;
         TransactionIterator it = txn.iterator(BtreeId.BACKPOINTERS, Bpos.MIN);
         for (Bkey k = it.next(); k != null; k = it.next()) {
             BackpointerView bp;
@@ -315,12 +329,20 @@ final class AllocPass implements FsckPass {
             } catch (KeelException e) {
                 return false;
             }
+            BackpointerPass.Overlap overlap = BackpointerPass.Overlap.of(prev, bp);
+            if (overlap != null && overlaps.size() < OVERLAPS_MAX) {
+                overlaps.add(overlap);
+            } else if (overlap != null) {
+                return false; // too many to hold: the backpointer pass scans for them itself
+            }
+            prev = bp;
             sum += pairHash(bp.bucket(), bp.offsetInBucketBytes(), bp.ino(),
                     bp.fileOffsetBytes(), bp.lengthBytes());
             xor ^= pairHash(bp.ino(), bp.fileOffsetBytes(), bp.lengthBytes(), bp.bucket(),
                     bp.offsetInBucketBytes());
             n++;
         }
+        ctx.backpointerOverlaps = overlaps;
         return n == s.pairs && sum == s.pairSum && xor == s.pairXor;
     }
 

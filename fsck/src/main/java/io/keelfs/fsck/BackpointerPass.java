@@ -16,7 +16,10 @@ import io.keelfs.txn.TransactionIterator;
  * backpointer must decode and name an extent that exists and points back at exactly its
  * place; an extra one is deleted. Two backpointers of one bucket whose ranges overlap are a
  * bucket claimed twice (reported; the alloc pass drops an intruding extent when its place is
- * exact). Streams the btree in order: no memory beyond the findings.
+ * exact). Streams the btree in order: no memory beyond the findings. When the alloc pass's
+ * digest showed every backpointer to be its extent's (the common case), that scan also
+ * looked for overlaps ({@link FsckContext#backpointerOverlaps}) and this pass only reports
+ * them: the btree is read once, not twice.
  */
 final class BackpointerPass implements FsckPass {
     static final String NAME = "backpointers";
@@ -29,6 +32,14 @@ final class BackpointerPass implements FsckPass {
     @Override
     public void run(FsckContext ctx) throws KeelException {
         if (ctx.managed == null) {
+            return;
+        }
+        if (ctx.backpointersVerified && ctx.backpointerOverlaps != null) {
+            // The alloc pass's digest scan read every backpointer, matched each to its extent
+            // and looked for overlaps on the way: nothing is left to scan for.
+            for (Overlap overlap : ctx.backpointerOverlaps) {
+                overlap.report(ctx);
+            }
             return;
         }
         Geometry g = ctx.superblock.geometry();
@@ -64,13 +75,27 @@ final class BackpointerPass implements FsckPass {
                         t -> t.delete(BtreeId.BACKPOINTERS, pos));
                 continue;
             }
-            if (prev != null && prev.bucket() == bp.bucket()
-                    && prev.offsetInBucketBytes() + prev.lengthBytes()
-                            > bp.offsetInBucketBytes()) {
-                ctx.report.problem(NAME, "bucket-claimed-twice", "bucket " + bp.bucket(),
-                        prev + " and " + bp + " overlap in the bucket");
+            Overlap overlap = Overlap.of(prev, bp);
+            if (overlap != null) {
+                overlap.report(ctx);
             }
             prev = bp;
+        }
+    }
+
+    /** Two backpointers of one bucket whose ranges overlap: a bucket claimed twice. */
+    record Overlap(BackpointerView first, BackpointerView second) {
+        /** The overlap of {@code bp} with the backpointer before it in key order, or null. */
+        static Overlap of(BackpointerView prev, BackpointerView bp) {
+            boolean overlaps = prev != null && prev.bucket() == bp.bucket()
+                    && prev.offsetInBucketBytes() + prev.lengthBytes()
+                            > bp.offsetInBucketBytes();
+            return overlaps ? new Overlap(prev, bp) : null;
+        }
+
+        void report(FsckContext ctx) {
+            ctx.report.problem(NAME, "bucket-claimed-twice", "bucket " + second.bucket(),
+                    first + " and " + second + " overlap in the bucket");
         }
     }
 

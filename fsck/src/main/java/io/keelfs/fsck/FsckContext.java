@@ -43,6 +43,8 @@ final class FsckContext {
     ReplayPlan plan;
     /** A repair rewrote the journal or the trees: later passes must read again. */
     boolean rewritten;
+    /** Keys in the INODES btree as the topology pass counted them (0 if not walked). */
+    long inodeKeys;
     /** Buckets holding a node reachable from the roots (topology pass); null if not walked. */
     BitSet nodeBuckets;
     /**
@@ -67,6 +69,11 @@ final class FsckContext {
     final java.util.Set<io.keelfs.format.Bpos> backpointersRewritten = new java.util.HashSet<>();
     /** The alloc pass matched every backpointer to its extent by digest, with no findings. */
     boolean backpointersVerified;
+    /**
+     * The overlapping backpointers the alloc pass's digest scan met (it read them all in key
+     * order), for the backpointer pass to report; null if that scan did not finish.
+     */
+    List<BackpointerPass.Overlap> backpointerOverlaps;
     /** Set by a namespace repair: counts read before it are stale. */
     boolean namespaceChanged;
 

@@ -22,7 +22,11 @@ import org.lmdbjava.Txn;
  * in that order, so {@link #find} is a binary search).
  *
  * <p>Heap bound: rows live in one primitive {@code long[]} (120 bytes per inode, no boxing)
- * up to {@link #heapInodesMax} inodes: 1M inodes = 120 MiB by default. Past it, every row
+ * up to {@link #heapInodesMax} inodes, by default a quarter of the maximum heap
+ * ({@link #heapInodesMaxDefault}: -Xmx512m, 494 MiB usable, gives 1.08M inodes = 124 MiB, so
+ * a 1M-file image stays on the heap). The array is sized once from the INODES key count the
+ * topology pass read (no doubling: at 1M inodes the old and new arrays would be 180 MiB live
+ * at once). Past the bound, every row
  * spills to an LMDB scratch environment in a temp directory (removed by {@link #close}), so a
  * larger image costs disk, not heap; rows are then read and written through one write
  * transaction with a one-row cache. {@code -Dkeelfs.fsck.heapInodesMax=N} lowers the bound
@@ -54,16 +58,17 @@ final class InodeIndex implements AutoCloseable {
     static final int FIELDS = 15;
     static final int ROW_BYTES = FIELDS * 8;
 
-    static final int HEAP_INODES_MAX_DEFAULT = 1 << 20;
     /** Rows at most, heap or not: inode indexes are ints. */
     static final int INODES_MAX = Integer.MAX_VALUE / 2;
     /** LMDB map: virtual, the file grows as rows are written; 2^38 bytes = 2G rows. */
     static final long LMDB_MAP_BYTES = 1L << 38;
     private static final int CAPACITY_MIN = 1024;
+    /** Interpolation probes of {@link #find} before it bisects. */
+    private static final int INTERPOLATIONS_MAX = 4;
 
     private final int heapInodesMax;
     private int count;
-    private long[] rows = new long[CAPACITY_MIN * FIELDS];
+    private long[] rows;
     private Path scratchDir;
     private Env<byte[]> env;
     private Dbi<byte[]> db;
@@ -72,15 +77,30 @@ final class InodeIndex implements AutoCloseable {
     private final long[] cache = new long[FIELDS];
     private boolean cacheDirty;
 
-    InodeIndex() {
-        this(Integer.getInteger("keelfs.fsck.heapInodesMax", HEAP_INODES_MAX_DEFAULT));
+    /** An index for about {@code expectedInodes} inodes (a hint: it grows past it). */
+    static InodeIndex forExpected(long expectedInodes) {
+        return new InodeIndex(Integer.getInteger("keelfs.fsck.heapInodesMax",
+                heapInodesMaxDefault()), expectedInodes);
     }
 
     InodeIndex(int heapInodesMax) {
+        this(heapInodesMax, 0);
+    }
+
+    InodeIndex(int heapInodesMax, long expectedInodes) {
         if (heapInodesMax < 1) {
             throw new IllegalArgumentException("heap bound " + heapInodesMax + " < 1");
         }
         this.heapInodesMax = heapInodesMax;
+        long capacity = expectedInodes <= heapInodesMax
+                ? Math.max(expectedInodes, CAPACITY_MIN) : CAPACITY_MIN;
+        rows = new long[Math.toIntExact(Math.min(capacity, heapInodesMax) * FIELDS)];
+    }
+
+    /** Rows a quarter of the maximum heap holds, within [{@code 1024}, {@link #INODES_MAX}]. */
+    static int heapInodesMaxDefault() {
+        long rowsMax = Runtime.getRuntime().maxMemory() / 4 / ROW_BYTES;
+        return (int) Math.max(CAPACITY_MIN, Math.min(INODES_MAX, rowsMax));
     }
 
     int count() {
@@ -123,12 +143,19 @@ final class InodeIndex implements AutoCloseable {
         return true;
     }
 
-    /** Index of {@code ino}, or -1. */
+    /**
+     * Index of {@code ino}, or -1. Inode numbers are handed out in order, so the rows' numbers
+     * are nearly dense: the first {@link #INTERPOLATIONS_MAX} probes guess the row by
+     * interpolating between the bounds' numbers (one or two probes on a fresh image, where a
+     * binary search over 1M rows takes 20; each dirent of the namespace pass looks its target
+     * up here), then the search bisects, so a skewed numbering costs at most that many extra
+     * probes.
+     */
     int find(long ino) {
         int lo = 0;
         int hi = count - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
+        for (int probe = 0; lo <= hi; probe++) {
+            int mid = probe < INTERPOLATIONS_MAX ? interpolate(lo, hi, ino) : (lo + hi) >>> 1;
             long v = get(mid, INO);
             if (v < ino) {
                 lo = mid + 1;
@@ -139,6 +166,20 @@ final class InodeIndex implements AutoCloseable {
             }
         }
         return -1;
+    }
+
+    /** The row in [{@code lo}, {@code hi}] that would hold {@code ino} were the numbers dense. */
+    private int interpolate(int lo, int hi, long ino) {
+        long vlo = get(lo, INO);
+        long vhi = get(hi, INO);
+        if (ino <= vlo || vhi <= vlo) {
+            return lo;
+        }
+        if (ino >= vhi) {
+            return hi;
+        }
+        // Doubles: the product of a 64-bit distance and a row count may overflow a long.
+        return lo + (int) ((double) (ino - vlo) / (vhi - vlo) * (hi - lo));
     }
 
     /**

@@ -131,7 +131,7 @@ final class NamespacePass implements FsckPass {
     /** Everything the checks cross-reference, from one read transaction; null if too big. */
     private static InodeIndex readAll(FsckContext ctx, Geometry g, Findings findings)
             throws KeelException {
-        InodeIndex idx = new InodeIndex();
+        InodeIndex idx = InodeIndex.forExpected(ctx.inodeKeys);
         boolean fits = false;
         try {
             fits = ctx.engine().read(txn -> {

@@ -39,6 +39,17 @@ import java.util.Map;
  * until the first checkpoint anyway).
  */
 final class TopologyPass implements FsckPass {
+    /**
+     * fsck's node cache (the engine's default is {@link EngineOptions#NODE_CACHE_BYTES_DEFAULT},
+     * 128 MiB). The passes stream each btree in key order, once or twice, so a cache smaller
+     * than the trees (1M files: about 1,500 nodes, several hundred MiB decoded) is swept by
+     * every scan and saves little, while its nodes stay live beside the inode index in a
+     * 512 MiB heap and make the collector copy them again and again. 32 MiB still holds the
+     * interior nodes and the leaves that lookups (backpointer and symlink checks) revisit.
+     * {@code -Dkeelfs.fsck.nodeCacheBytes=N} overrides it (benchmarks).
+     */
+    static final long NODE_CACHE_BYTES_DEFAULT = 32L << 20;
+
     static final String NAME = "topology";
 
     /** A damaged node, reported once the run knows whether its tree was rebuilt. */
@@ -60,7 +71,8 @@ final class TopologyPass implements FsckPass {
                 g.bucketOffsetBytes(g.firstNodeBucket()),
                 g.nodeBucketCount() * g.bucketSizeBytes())), g.nodeSizeBytes());
         // The engine of the filesystem passes starts with the nodes read here (PreRead).
-        ctx.nodeCache = new NodeCache(EngineOptions.NODE_CACHE_BYTES_DEFAULT);
+        ctx.nodeCache = new NodeCache(Long.getLong("keelfs.fsck.nodeCacheBytes",
+                NODE_CACHE_BYTES_DEFAULT));
         BtreeSet trees = BtreeSet.open(ctx.plan.roots(), store, ctx.nodeCache,
                 g.nodeSizeBytes());
         Map<Long, BtreeId> seen = new HashMap<>();
@@ -80,6 +92,9 @@ final class TopologyPass implements FsckPass {
                     ctx.nodeBuckets.set(Math.toIntExact(ptr.offsetBytes() / g.bucketSizeBytes()));
                 }
             }, seen);
+            if (id == BtreeId.INODES) {
+                ctx.inodeKeys = r.keys();
+            }
             ctx.report.nodes += r.nodes();
             ctx.report.keys += r.keys();
             if (ctx.options.verbose()) {

@@ -14,18 +14,18 @@ import java.lang.management.MemoryType;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
  * Benchmark (off unless {@code -Dfsck.bench.files=N}): N small files (100 bytes, 1000 per
- * directory) in a keelfs image and the same tree in an ext4 image ({@code mkfs.ext4 -d});
- * times {@code fsck -n} against {@code e2fsck -fn} and prints both, the ratio and fsck's peak
- * heap. {@code -Dfsck.bench.dir} sets where the images go (default the temp directory);
+ * directory) in a keelfs image; times {@code fsck -n} in this JVM (warm after the first run)
+ * and prints fsck's peak heap. The comparison with {@code e2fsck -fn}, with the CLI in a fresh
+ * JVM as a user runs it, is bench/fsck-peers.sh. {@code -Dfsck.bench.dir} sets where the
+ * image goes (default the temp directory);
  * {@code -Dfsck.bench.runs=N} runs fsck N times (the best wall time is compared; each run's
  * wall and process CPU time are printed: on a loaded machine CPU time is the steadier one);
- * {@code -Dfsck.bench.jfr=FILE} records a profile; {@code -Dfsck.bench.ext4=false} skips ext4.
+ * {@code -Dfsck.bench.jfr=FILE} records a profile.
  */
 class FsckBenchTest {
     private static final int FILES_PER_DIR = 1000;
@@ -103,12 +103,6 @@ class FsckBenchTest {
         assertEquals(FsckExit.CLEAN, r.exitCode());
         System.out.printf("keelfs: populate %d files %.1f s; fsck -n %.2f s, peak heap %d MiB;"
                 + " %s%n", files, populateS, keelS, peak >> 20, r.summary("keel.img", keelS));
-        double extS = Boolean.parseBoolean(System.getProperty("fsck.bench.ext4", "true"))
-                ? ext4(dir, files, data) : -1;
-        if (extS > 0) {
-            System.out.printf("ext4: e2fsck -fn %.2f s; ratio keelfs/e2fsck %.2f%n", extS,
-                    keelS / extS);
-        }
         try (var walk = Files.walk(dir)) {
             walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
@@ -119,43 +113,5 @@ class FsckBenchTest {
         return ManagementFactory.getOperatingSystemMXBean()
                 instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : 0;
-    }
-
-    /** e2fsck -fn time of an ext4 image made from the same tree, or -1 without e2fsprogs. */
-    private static double ext4(Path dir, int files, byte[] data) throws Exception {
-        Path tree = dir.resolve("tree");
-        Files.createDirectory(tree);
-        for (int i = 0; i < files; i++) {
-            Path d = tree.resolve("d" + i / FILES_PER_DIR);
-            if (i % FILES_PER_DIR == 0) {
-                Files.createDirectory(d);
-            }
-            Files.write(d.resolve("f" + i), data);
-        }
-        Path image = dir.resolve("ext4.img");
-        long sizeMiB = Math.max(256, (long) files * 8 / 1024);
-        if (run("mkfs.ext4", "-q", "-F", "-N", String.valueOf(files + 4096), "-d",
-                tree.toString(), image.toString(), sizeMiB + "M") != 0) {
-            System.out.println("ext4: mkfs.ext4 -d failed (e2fsprogs missing?)");
-            return -1;
-        }
-        long t = System.nanoTime();
-        int exit = run("e2fsck", "-fn", image.toString());
-        double s = (System.nanoTime() - t) / 1e9;
-        if (exit != 0) {
-            System.out.println("ext4: e2fsck -fn exit " + exit);
-            return -1;
-        }
-        return s;
-    }
-
-    private static int run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (!p.waitFor(30, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            return -1;
-        }
-        return p.exitValue();
     }
 }

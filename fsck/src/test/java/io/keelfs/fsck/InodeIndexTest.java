@@ -52,6 +52,40 @@ class InodeIndexTest {
         assertFalse(Files.exists(dir), "scratch directory removed");
     }
 
+    /**
+     * find's interpolation on skewed numbers (a dense run, then gaps growing to 2^40, then a
+     * second dense run), in an index sized for fewer rows than it gets: every present number is
+     * found at its row, and numbers between them, below and above are not.
+     */
+    @Test
+    void findAgreesWithALinearSearchOnSkewedNumbers() {
+        java.util.List<Long> inos = new java.util.ArrayList<>();
+        for (long i = 1; i <= 3000; i++) {
+            inos.add(i);
+        }
+        for (int k = 0; k < 40; k++) {
+            inos.add(4000 + (1L << k));
+        }
+        long base = inos.get(inos.size() - 1) + 7;
+        for (long i = 0; i < 2000; i++) {
+            inos.add(base + i);
+        }
+        try (InodeIndex idx = new InodeIndex(1 << 20, 100)) {
+            for (long ino : inos) {
+                assertTrue(idx.add(ino, 0100644, 1, 0, 0, 1, 0));
+            }
+            for (int i = 0; i < inos.size(); i++) {
+                long ino = inos.get(i);
+                assertEquals(i, idx.find(ino), "find " + ino);
+                if (!inos.contains(ino + 1)) {
+                    assertEquals(-1, idx.find(ino + 1), "find absent " + (ino + 1));
+                }
+            }
+            assertEquals(-1, idx.find(0));
+            assertEquals(-1, idx.find(Long.MAX_VALUE));
+        }
+    }
+
     @Test
     void fsckVerdictsAreTheSameWithTheSpillForced() throws Exception {
         System.setProperty("keelfs.fsck.heapInodesMax", "2");
