@@ -122,6 +122,11 @@ final class InteriorNode extends Node {
         return child != null && child.onDisk == ptrs[i] && !child.evicted ? child : null;
     }
 
+    /** The reference remembered at {@code i} as stored, unchecked (tests of the bound). */
+    Node rememberedChild(int i) {
+        return (Node) CLEAN_CHILD.getVolatile(cleanChildren, i);
+    }
+
     /** Remembers a clean child read (or written) for pointer {@code ptrs[i]}. */
     void setCleanChild(int i, Node child) {
         child.rememberedBy = this;
