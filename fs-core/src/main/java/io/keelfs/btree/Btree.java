@@ -49,6 +49,11 @@ public final class Btree {
     public static final long CHECKPOINT_SEQ_MAX = (1L << (63 - CHECKPOINT_SEQ_SHIFT)) - 1;
     /** 16 M node writes per tree per checkpoint: 64 GiB of 4 KiB nodes, beyond any heap. */
     static final int NODE_WRITES_PER_SEQ_MAX = 1 << NODE_WRITE_COUNTER_BITS;
+    /**
+     * A node reached through a remembered reference tells the cache of one access in this
+     * many, so that hot nodes keep their recency and frequency there at a 64th of the cost.
+     */
+    static final int REMEMBERED_HITS_PER_TOUCH = 64;
 
     static {
         if (BtreeId.COUNT_MAX > 1 << (CHECKPOINT_SEQ_SHIFT - NODE_WRITE_COUNTER_BITS)) {
@@ -292,9 +297,7 @@ public final class Btree {
                 Node child = interior.dirtyChild(i);
                 if (child != null) {
                     interior.setWritten(i, write(child, scratch, deferred));
-                    if (child instanceof InteriorNode) {
-                        interior.setCleanChild(i, child);
-                    }
+                    interior.setCleanChild(i, child);
                 }
             }
             interior.trim();
@@ -429,8 +432,8 @@ public final class Btree {
     }
 
     /**
-     * Child {@code i} of {@code parent}: pinned if dirty, else the remembered clean interior
-     * child, else through the cache.
+     * Child {@code i} of {@code parent}: pinned if dirty, else the remembered clean child
+     * (see {@link InteriorNode}), else through the cache, then remembered.
      */
     Node child(InteriorNode parent, int i) throws KeelException {
         Node dirty = parent.dirtyChild(i);
@@ -439,13 +442,13 @@ public final class Btree {
         }
         Node clean = parent.cleanChild(i);
         if (clean != null && !clean.dirty) {
+            if (++clean.rememberedHits % REMEMBERED_HITS_PER_TOUCH == 0) {
+                cache.touch(clean.onDisk.offsetBytes());
+            }
             return clean;
         }
-        NodePointer ptr = parent.ptr(i);
-        Node node = load(ptr, false);
-        if (ptr.level() > 0) {
-            parent.setCleanChild(i, node);
-        }
+        Node node = load(parent.ptr(i), false);
+        parent.setCleanChild(i, node);
         return node;
     }
 
@@ -498,6 +501,7 @@ public final class Btree {
 
     private void markDirty(Node node) {
         node.dirty = true;
+        node.evicted = false; // pinned from now on; evicted only in a race within this put
         dirtyNodeCount++;
         if (node.onDisk != null) {
             cache.invalidate(node.onDisk.offsetBytes());

@@ -33,6 +33,12 @@ public final class BtreeIterator {
     private final Btree tree;
     /** next() returns the first key at or after this; null: past the key at Bpos.MAX. */
     private Bpos pos;
+    /**
+     * When non-null, the cursor sits just after this key and {@link #pos} is stale: next()
+     * defers the successor until a slow path needs it ({@link #settle}), so a scan allocates
+     * no position per key.
+     */
+    private Bpos passed;
     /** Fast path: the leaf last used, valid while the tree's modCount equals seenModCount. */
     private LeafNode leaf;
     /** Keys in {@link #leaf} before {@link #pos}. */
@@ -46,33 +52,49 @@ public final class BtreeIterator {
 
     /** The cursor position: next() returns the first key at or after it; null past the end. */
     public Bpos position() {
+        settle();
         return pos;
     }
 
     /** Moves the cursor before the first key at or after {@code position}. */
     public void seek(Bpos position) {
         this.pos = position;
+        this.passed = null;
         this.leaf = null;
     }
 
     /** The key next() would return, without moving; null when there is none. */
     public Bkey peek() throws KeelException {
-        return pos != null && findForward() ? leaf.key(index) : null;
+        return !pastEnd() && findForward() ? leaf.key(index) : null;
     }
 
     /** The first key at or after the cursor, moving past it; null (not moving) if none. */
     public Bkey next() throws KeelException {
-        if (pos == null || !findForward()) {
+        if (pastEnd() || !findForward()) {
             return null;
         }
         Bkey key = leaf.key(index);
         index++;
-        pos = key.pos().isMax() ? null : key.pos().successor();
+        passed = key.pos();
         return key;
+    }
+
+    /** Whether the cursor is past the key at {@link Bpos#MAX}. */
+    private boolean pastEnd() {
+        return passed != null ? passed.isMax() : pos == null;
+    }
+
+    /** Makes {@link #pos} current after next() deferred it. */
+    private void settle() {
+        if (passed != null) {
+            pos = passed.isMax() ? null : passed.successor();
+            passed = null;
+        }
     }
 
     /** The last key before the cursor, moving before it; null (not moving) if none. */
     public Bkey prev() throws KeelException {
+        settle();
         if (!findBackward()) {
             return null;
         }
@@ -91,6 +113,7 @@ public final class BtreeIterator {
         if (fastPathValid() && index < leaf.count()) {
             return true;
         }
+        settle();
         Bpos target = pos;
         for (int hop = 0; hop < LEAF_HOPS_MAX; hop++) {
             LeafNode found = descend(target);

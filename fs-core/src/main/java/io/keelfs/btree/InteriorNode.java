@@ -21,13 +21,15 @@ import java.util.Arrays;
  * clean subtree costs no heap once evicted. Invariant: for every child, the dirty reference or
  * the pointer is non-null; a clean child's pointer range equals the child's range.
  *
- * <p>Clean interior children (never leaves) are also remembered in {@code cleanChildren}, so
- * that a descent meets the cache only at the leaf: interior nodes are about one in several
- * hundred nodes, so holding them costs little heap. Such a reference is used only while it is
- * the node the pointer was made for ({@code child.onDisk == ptrs[i]}, compared by identity:
- * a checkpoint and a read both give the node the very pointer object stored here), so a
- * stale one is never followed. Readers under a shared lock may set it concurrently, hence
- * release/acquire access.
+ * <p>Clean children are also remembered in {@code cleanChildren} (a pointer cache, as
+ * bcachefs keeps node pointers in its btree node hash table and the path's cached locks), so
+ * that a descent on a warm cache meets no hash lookup at all. Such a reference is used only
+ * while it is the node the pointer was made for ({@code child.onDisk == ptrs[i]}, compared by
+ * identity: a checkpoint and a read both give the node the very pointer object stored here),
+ * so a stale one is never followed, and only while the cache holds the child: an eviction sets
+ * {@link Node#evicted} and clears the references ({@link #forgetCleanChild}), so remembered
+ * leaves do not escape the cache's bound. Readers under a shared lock may set and clear them
+ * concurrently, hence volatile access and the recheck in {@link #setCleanChild}.
  *
  * <p>Not thread-safe (see {@link Node}).
  */
@@ -117,12 +119,36 @@ final class InteriorNode extends Node {
      */
     Node cleanChild(int i) {
         Node child = (Node) CLEAN_CHILD.getAcquire(cleanChildren, i);
-        return child != null && child.onDisk == ptrs[i] ? child : null;
+        return child != null && child.onDisk == ptrs[i] && !child.evicted ? child : null;
     }
 
-    /** Remembers a clean interior child read (or written) for pointer {@code ptrs[i]}. */
+    /** The reference remembered at {@code i} as stored, unchecked (tests of the bound). */
+    Node rememberedChild(int i) {
+        return (Node) CLEAN_CHILD.getVolatile(cleanChildren, i);
+    }
+
+    /** Remembers a clean child read (or written) for pointer {@code ptrs[i]}. */
     void setCleanChild(int i, Node child) {
-        CLEAN_CHILD.setRelease(cleanChildren, i, child);
+        child.rememberedBy = this;
+        CLEAN_CHILD.setVolatile(cleanChildren, i, child);
+        // Recheck: an eviction that ran before the store above found no reference to clear.
+        // (Volatile store, then volatile load, against the eviction's store then load.)
+        if (child.evicted) {
+            CLEAN_CHILD.compareAndSet(cleanChildren, i, child, null);
+        }
+    }
+
+    /**
+     * Clears every remembered reference to {@code child}, which the cache just evicted. Runs
+     * on whichever thread's cache call evicted it; by identity, so a shifted slot is found too.
+     */
+    void forgetCleanChild(Node child) {
+        Node[] children = cleanChildren;
+        for (int i = 0; i < children.length; i++) {
+            if (CLEAN_CHILD.getVolatile(children, i) == child) {
+                CLEAN_CHILD.compareAndSet(children, i, child, null);
+            }
+        }
     }
 
     void setChildMax(int i, Bpos max) {
@@ -203,6 +229,11 @@ final class InteriorNode extends Node {
         System.arraycopy(src.ptrs, srcFrom, dst.ptrs, dstAt, n);
         System.arraycopy(src.dirtyChildren, srcFrom, dst.dirtyChildren, dstAt, n);
         System.arraycopy(src.cleanChildren, srcFrom, dst.cleanChildren, dstAt, n);
+        for (int i = dstAt; i < dstAt + n; i++) {
+            if (dst.cleanChildren[i] != null) {
+                dst.cleanChildren[i].rememberedBy = dst;
+            }
+        }
         dst.count += n;
         src.shift(srcFrom + n, srcFrom, src.count - srcFrom - n);
         int end = src.count;

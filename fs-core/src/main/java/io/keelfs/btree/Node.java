@@ -37,6 +37,19 @@ abstract sealed class Node permits LeafNode, InteriorNode {
     /** The image this node was read from or last written to; null if never written. */
     NodePointer onDisk;
     boolean dirty;
+    /**
+     * Set when the {@link NodeCache} evicts (or drops) this clean node: references that parents
+     * remember to it ({@link InteriorNode#cleanChild}) are cleared and never followed again, so
+     * the cache's bound holds. Reset when the node is dirtied (it is pinned then).
+     */
+    volatile boolean evicted;
+    /** The interior node that last remembered this one as a clean child, or null. */
+    volatile InteriorNode rememberedBy;
+    /**
+     * Descents that reached this node through a remembered reference since the last time the
+     * cache was told of an access ({@link Btree#child}). Racy on purpose: it only samples.
+     */
+    int rememberedHits;
 
     Node(BtreeId btreeId, int level, Bpos minKey, Bpos maxKey) {
         this.btreeId = btreeId;

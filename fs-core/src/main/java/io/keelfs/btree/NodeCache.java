@@ -2,6 +2,7 @@ package io.keelfs.btree;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import com.google.common.base.Preconditions;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,6 +18,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * evicted node is re-read, and re-checked, from disk on its next use. Offsets are only unique
  * within one {@link NodeStore}, so one cache serves the trees of one store.
  *
+ * <p>Remembered references: parents remember clean children ({@link InteriorNode#cleanChild})
+ * so that descents skip this cache. Every way a node leaves the cache other than being dirtied
+ * (eviction, replacement by another copy, {@link #invalidateAll}) marks it
+ * {@link Node#evicted} and clears those references, so they never hold nodes beyond the bound.
+ * Descents through them call {@link #touch} now and then, so the policy still sees hot nodes.
+ *
  * <p>Unwritten nodes: a deferred checkpoint ({@link CheckpointWrites}) makes nodes clean before
  * their images reach the device. Until they do, such a node is also held here, outside the
  * bound, so that an eviction cannot send a reader to a slot that does not hold the image yet.
@@ -24,6 +31,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Thread-safety: safe for concurrent use (Caffeine, ConcurrentHashMap). Maintenance runs on
  * the calling thread, so eviction is deterministic enough for tests and needs no thread pool.
+ * An eviction clears parents' references from the evicting thread: callers use the cache under
+ * the trees' lock (readers shared, writers exclusive), so it never races a writer shifting
+ * those references; a call without it ({@link #weightBytes} in a report) could at worst leave
+ * one reference to an evicted node, which {@link Node#evicted} stops anyone following.
  */
 public final class NodeCache {
     /** Weights are int in Caffeine; no node image (at most 1 MiB) comes near this. */
@@ -42,6 +53,7 @@ public final class NodeCache {
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(maximumWeightBytes)
                 .weigher((Long offset, Node node) -> weightOf(node))
+                .evictionListener((Long offset, Node node, RemovalCause cause) -> forget(node))
                 .executor(Runnable::run)
                 .recordStats()
                 .build();
@@ -67,7 +79,25 @@ public final class NodeCache {
 
     /** Drops every cached node (they are all clean, so nothing is lost). */
     public void invalidateAll() {
+        cache.asMap().values().forEach(NodeCache::forget);
         cache.invalidateAll();
+    }
+
+    /** A node leaves the cache: parents must stop following their references to it. */
+    private static void forget(Node node) {
+        if (node == null) {
+            return;
+        }
+        node.evicted = true;
+        InteriorNode parent = node.rememberedBy;
+        if (parent != null) {
+            parent.forgetCleanChild(node);
+        }
+    }
+
+    /** Tells the policy of an access to a node reached without a lookup (the class comment). */
+    void touch(long offsetBytes) {
+        cache.getIfPresent(offsetBytes);
     }
 
     Node get(long offsetBytes) {
@@ -96,7 +126,10 @@ public final class NodeCache {
     void put(long offsetBytes, Node node) {
         Preconditions.checkArgument(!node.dirty, "dirty node at offset %s offered to the cache",
                 offsetBytes);
-        cache.put(offsetBytes, node);
+        Node previous = cache.asMap().put(offsetBytes, node);
+        if (previous != null && previous != node) {
+            forget(previous); // two readers read the same image: keep one copy
+        }
     }
 
     void invalidate(long offsetBytes) {

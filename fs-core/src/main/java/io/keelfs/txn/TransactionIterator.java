@@ -22,6 +22,12 @@ public final class TransactionIterator {
     private final TreeCursor tree;
     /** Visible keys are those at or after {@code position} for next(), before it for prev(). */
     private Bpos position;
+    /**
+     * When non-null, the true position is just after this key and {@code position} is stale:
+     * the fast path of {@link #next} defers the successor until something needs it (see
+     * {@link #settle}), so a scan allocates no position per key.
+     */
+    private Bpos passed;
     /** True when the tree cursor sits just before {@code position}; else seek first. */
     private boolean treeAligned;
     private boolean atEnd;
@@ -35,10 +41,12 @@ public final class TransactionIterator {
 
     /** Where the iterator sits; {@code null} after the last key ({@link Bpos#MAX} was passed). */
     public Bpos position() {
+        settle();
         return atEnd ? null : position;
     }
 
     public void seek(Bpos pos) {
+        passed = null;
         position = pos;
         atEnd = false;
         treeAligned = false;
@@ -46,9 +54,11 @@ public final class TransactionIterator {
 
     /** The key {@link #next} would return, without moving. */
     public Bkey peek() throws KeelException {
+        settle();
         Bpos saved = position;
         boolean savedEnd = atEnd;
         Bkey k = next();
+        passed = null;
         position = saved;
         atEnd = savedEnd;
         treeAligned = false;
@@ -57,12 +67,31 @@ public final class TransactionIterator {
 
     /** The first visible key at or after the position, or null; at the end the position stays. */
     public Bkey next() throws KeelException {
+        // Fast path, no buffered update of this tree: the aligned tree cursor's next key is
+        // the answer (committed trees hold live keys only), and at the end nothing moves.
+        if (overlay.isEmpty() && treeAligned && !atEnd && (passed == null || !passed.isMax())) {
+            Bkey k = tree.next();
+            if (k != null) {
+                passed = k.pos();
+            }
+            return k;
+        }
+        settle();
         return moveOrStay(this::nextSkippingDeleted);
     }
 
     /** The last visible key before the position, or null; at the start the position stays. */
     public Bkey prev() throws KeelException {
+        settle();
         return moveOrStay(this::prevSkippingDeleted);
+    }
+
+    /** Makes {@code position} and {@code atEnd} current after fast-path steps. */
+    private void settle() {
+        if (passed != null) {
+            advancePast(passed);
+            passed = null;
+        }
     }
 
     /** One step over the visible keys, in either direction. */

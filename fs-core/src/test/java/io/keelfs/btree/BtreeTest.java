@@ -255,6 +255,31 @@ class BtreeTest {
         }
         assertTrue(small.stats().evictionCount() > 100, small.toString());
         assertTrue(reopened.stats().nodeReads() > 1000);
+        // Parents remember clean children only while the cache holds them: no evicted node is
+        // held, so the remembered leaves stay within the bound.
+        long rememberedLeafBytes = rememberedLeafBytes(reopened.rootNode());
+        assertTrue(rememberedLeafBytes > 0, "leaves are remembered");
+        assertTrue(rememberedLeafBytes <= small.maximumWeightBytes(),
+                rememberedLeafBytes + " bytes of remembered leaves, " + small);
+        small.invalidateAll();
+        assertEquals(0, rememberedLeafBytes(reopened.rootNode()), "invalidateAll forgets all");
+    }
+
+    /** Heap bytes of the leaves that interior nodes remember, checking none is evicted. */
+    private static long rememberedLeafBytes(Node node) {
+        if (!(node instanceof InteriorNode interior)) {
+            return 0;
+        }
+        long sum = 0;
+        for (int i = 0; i < interior.count(); i++) {
+            Node child = interior.rememberedChild(i);
+            if (child == null) {
+                continue;
+            }
+            assertFalse(child.evicted, "evicted node still remembered at " + child.onDisk);
+            sum += child.isLeaf() ? child.heapBytes() : rememberedLeafBytes(child);
+        }
+        return sum;
     }
 
     @Test
