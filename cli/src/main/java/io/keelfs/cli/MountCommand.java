@@ -53,7 +53,8 @@ import picocli.CommandLine.Spec;
             "Always on: default_permissions, use_ino, atomic_o_trunc,",
             "attr_timeout=0 for all but directories (hard links stay coherent;",
             "-o attr_timeout=1 to cache), big_writes,",
-            "max_write and max_read of 1 MiB (the kernel caps libfuse2 at 128 KiB).",
+            "max_write and max_read of 1 MiB (keelfs's INIT reply lifts the kernel's",
+            "128 KiB request limit for libfuse2).",
         },
         sortOptions = false)
 final class MountCommand implements Callable<Integer> {

@@ -31,7 +31,8 @@ import java.util.Set;
  * default_permissions} (the kernel checks modes; see {@link KeelFuse#access}), {@code use_ino}
  * (st_ino is the filesystem's), {@code atomic_o_trunc} (O_TRUNC reaches open), {@code
  * attr_timeout=0}, {@code big_writes}, {@code max_write} and {@code max_read} of {@value
- * #IO_SIZE_MAX_BYTES} bytes (the kernel caps libfuse2 at 128 KiB).
+ * #IO_SIZE_MAX_BYTES} bytes (requests that big need {@link InitReply}: libfuse2 alone gets the
+ * kernel's 128 KiB).
  *
  * <p>Why {@code attr_timeout=0}: libfuse2's high-level API gives each name of a hard-linked
  * file its own kernel inode, so a cached attribute of one name goes stale when the file changes
