@@ -35,6 +35,12 @@ import ru.serce.jnrfuse.struct.FuseOperations;
  * {@code wake} action (an unmount) ends the connection so they see ENODEV too. The serving
  * thread joins every worker before {@link #teardown} frees what they use.
  *
+ * <p>Replies: INIT and the requests whose replies carry attributes are processed with a {@link
+ * ReplyChannel} of their own ({@link InitReply}: requests of up to {@link
+ * MountOptions#IO_SIZE_MAX_BYTES}; {@link DirectoryAttrReplies}: directories' attributes
+ * cached), every other request with libfuse's channel. Each worker's buffer holds the largest
+ * request, {@link MountOptions#IO_SIZE_MAX_BYTES} plus libfuse's header page.
+ *
  * <p>Lifecycle: {@link #setup} (mounted, nothing served; null if libfuse refused, having
  * printed why) → {@link #serve} (blocks until every worker has ended) → {@link #teardown}
  * (unmounts if still mounted, calls destroy, frees libfuse's state). Exactly once each, in
@@ -57,6 +63,13 @@ final class FuseRequestLoop {
     static final int BUF_STRUCT_BYTES = 40;
     /** Per worker: the struct fuse_buf, then the struct fuse_chan* that receive may replace. */
     static final int WORKER_HEADER_BYTES = BUF_STRUCT_BYTES + 8;
+    /** enum fuse_buf_flags: the data is in buf.fd (a pipe), not in buf.mem. */
+    static final int FUSE_BUF_IS_FD = 1 << 1;
+    /** What libfuse keeps free in a request buffer besides the data (FUSE_BUFFER_HEADER_SIZE). */
+    static final int HEADER_PAGE_BYTES = 0x1000;
+    /** sizeof(struct fuse_in_header): u32 len, u32 opcode, u64 unique, nodeid, ... */
+    static final int IN_HEADER_BYTES = 40;
+    static final int IN_OPCODE_OFFSET = 4;
     private static final int EINTR = 4;
     private static final int EAGAIN = 11;
 
@@ -93,6 +106,15 @@ final class FuseRequestLoop {
         int fuse_session_exited(Pointer session);
 
         void fuse_session_exit(Pointer session);
+
+        Pointer fuse_chan_new(Pointer ops, int fd, long bufsizeBytes, Pointer data);
+
+        int fuse_chan_fd(Pointer channel);
+
+        @IgnoreError
+        int fuse_chan_send(Pointer channel, Pointer iov, long count);
+
+        void fuse_chan_destroy(Pointer channel);
     }
 
     private final Libfuse lib;
@@ -105,6 +127,10 @@ final class FuseRequestLoop {
     private final List<Thread> workers = new ArrayList<>();
     /** The first receive error (negative errno) of any worker, or 0. */
     private final AtomicInteger error = new AtomicInteger();
+    /** Set by {@link #serve} before any worker starts; null: every reply as libfuse made it. */
+    private DirectoryAttrReplies replies;
+    /** Likewise, for the INIT request ({@link InitReply}). */
+    private ReplyChannel initReplies;
 
     private FuseRequestLoop(Libfuse lib, Pointer fuse, Pointer mountpoint, boolean multithreaded) {
         this.lib = lib;
@@ -113,7 +139,8 @@ final class FuseRequestLoop {
         this.multithreaded = multithreaded;
         this.session = lib.fuse_get_session(fuse);
         this.channel = lib.fuse_session_next_chan(session, null);
-        this.bufsizeBytes = lib.fuse_chan_bufsize(channel);
+        this.bufsizeBytes = Math.max(lib.fuse_chan_bufsize(channel),
+                MountOptions.IO_SIZE_MAX_BYTES + HEADER_PAGE_BYTES);
     }
 
     /**
@@ -135,11 +162,13 @@ final class FuseRequestLoop {
 
     /**
      * Serves on {@code threads} new threads (1 if libfuse was told {@code -s}) until the session
-     * exits, and returns once every one has ended. {@code wake} runs (on a worker) if a worker
-     * failed and the others must be woken from read(2). Returns the first error (a negative
-     * errno from receive, -1 for anything else; logged), or 0 when the kernel ended the mount.
+     * exits, and returns once every one has ended. Directories' attributes are valid for {@code
+     * dirAttrValidNs} in the kernel ({@link DirectoryAttrReplies}; 0: not cached). {@code wake}
+     * runs (on a worker) if a worker failed and the others must be woken from read(2). Returns
+     * the first error (a negative errno from receive, -1 for anything else; logged), or 0 when
+     * the kernel ended the mount.
      */
-    int serve(int threads, Runnable wake) {
+    int serve(int threads, long dirAttrValidNs, Runnable wake) {
         if (threads < 1 || threads > THREADS_MAX) {
             throw new IllegalArgumentException("threads " + threads + " not in 1.." + THREADS_MAX);
         }
@@ -147,6 +176,9 @@ final class FuseRequestLoop {
         if (lib.fuse_start_cleanup_thread(fuse) != 0) {
             throw new IllegalStateException("libfuse could not start its cache cleanup thread");
         }
+        replies = DirectoryAttrReplies.create(lib, channel, bufsizeBytes, dirAttrValidNs);
+        initReplies = ReplyChannel.open(lib, channel, bufsizeBytes, InitReply.maxPages(
+                MountOptions.IO_SIZE_MAX_BYTES / InitReply.PAGE_BYTES));
         try {
             synchronized (workers) {
                 for (int i = 0; i < count; i++) {
@@ -169,6 +201,12 @@ final class FuseRequestLoop {
             }
         } finally {
             lib.fuse_stop_cleanup_thread(fuse);
+            if (replies != null) {
+                replies.close();
+            }
+            if (initReplies != null) {
+                initReplies.close();
+            }
         }
         return error.get();
     }
@@ -225,7 +263,8 @@ final class FuseRequestLoop {
                     }
                     break;
                 }
-                lib.fuse_session_process_buf(session, buf, channelRef.getPointer(0));
+                lib.fuse_session_process_buf(session, buf, replyChannel(io, buf,
+                        dataAddress, channelRef.getPointer(0)));
             }
         } catch (Throwable t) {
             fail(-1, t, wake);
@@ -233,6 +272,24 @@ final class FuseRequestLoop {
             io.freeMemory(dataAddress);
             io.freeMemory(headerAddress);
         }
+    }
+
+    /**
+     * The channel to process a received request with: {@link InitReply}'s for INIT, {@link
+     * DirectoryAttrReplies}'s for the opcodes whose replies it rewrites, else the one receive
+     * returned. A request left in a
+     * pipe (-o splice_read) is not in the buffer and keeps receive's channel.
+     */
+    private Pointer replyChannel(MemoryIO io, Pointer buf, long dataAddress, Pointer received) {
+        if ((buf.getInt(BUF_FLAGS_OFFSET) & FUSE_BUF_IS_FD) != 0
+                || buf.getLong(BUF_SIZE_OFFSET) < IN_HEADER_BYTES) {
+            return received;
+        }
+        int opcode = io.getInt(dataAddress + IN_OPCODE_OFFSET);
+        if (opcode == InitReply.OP_INIT) {
+            return initReplies != null ? initReplies.pointer() : received;
+        }
+        return replies != null ? replies.channelFor(opcode) : received;
     }
 
     private void fail(int res, Throwable t, Runnable wake) {

@@ -28,8 +28,10 @@ final class FuseTranslation {
     /** Entries asked of the filesystem per readdir batch. */
     static final int READDIR_BATCH_ENTRIES = 128;
     /**
-     * Batches per readdir callback. A reply buffer of 128 KiB (libfuse2's largest) holds at
-     * most 128 KiB / 24 bytes (the smallest dirent) = 5,462 entries = 43 batches; 64 bounds it.
+     * Batches per readdir callback. A reply buffer of 1 MiB (the kernel's largest READDIR with
+     * max_pages 256, see {@link InitReply}) holds up to 1 MiB / 24 bytes (the smallest dirent)
+     * = 43,690 entries; 64 batches (8,192 entries) bound one callback, and a reply not full
+     * makes the kernel ask again from the last entry's offset.
      */
     static final int READDIR_BATCHES_MAX = 64;
     /** Linux UTIME_NOW and UTIME_OMIT as they arrive in tv_nsec. */

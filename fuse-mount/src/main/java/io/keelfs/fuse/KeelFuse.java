@@ -35,16 +35,21 @@ import ru.serce.jnrfuse.struct.Timespec;
  * {@code -EIO}. No exception ever reaches jnr-fuse (it would cross into native code).
  *
  * <p>Handles: {@code open}, {@code create} and {@code opendir} store the Filesystem's handle in
- * {@code fi->fh}; handle operations ignore the path (used only in log lines), which libfuse
- * may pass as null: the adapter sets the {@code nullpath_ok} flag, so with {@code -o
- * hard_remove} I/O on an open, unlinked file still reaches it by handle. (The mount's default
- * is libfuse's .fuse_hidden rename instead; see {@link MountOptions}.)
+ * {@code fi->fh}; handle operations (read, write, fsync, release, fgetattr, ftruncate,
+ * fallocate, readdir, releasedir, fsyncdir) ignore the path (used only in log lines), and the
+ * adapter sets libfuse's {@code nopath} flag so libfuse passes them null instead of building the
+ * path under its tree lock for every read and write (and jnr decoding it). nullpath_ok is set
+ * too (libfuse 2.9 reads both). I/O on an open, unlinked file reaches it by handle either way;
+ * libfuse still finds the path of a .fuse_hidden file itself to unlink it at the last close.
  *
  * <p>Permissions: the mount always runs with {@code default_permissions}, so the kernel checks
  * modes and ownership itself and never sends ACCESS; {@link #access} therefore answers 0.
  *
  * <p>Not implemented on purpose: lock and flock (the kernel then keeps POSIX and BSD locks
- * locally, which is right for a single-host mount), bmap, ioctl, poll, read_buf/write_buf.
+ * locally, which is right for a single-host mount), bmap, ioctl, poll, read_buf/write_buf, and
+ * flush: {@link Filesystem#flush} has nothing to do, and without the operation libfuse answers
+ * the first FLUSH with ENOSYS, after which the kernel sends none, so close(2) costs no round
+ * trip (one of five requests of a create-and-close).
  *
  * <p>Thread-safety: stateless apart from counters; callbacks run on many threads at once
  * ({@link FuseRequestLoop}'s workers, or libfuse's own with the libfuse loop).
@@ -59,6 +64,7 @@ public class KeelFuse extends FuseStubFS {
     static final int OPERATIONS_FLAGS_OFFSET = 38 * 8;
     static final int OPERATIONS_SIZE_BYTES = 360;
     static final int FLAG_NULLPATH_OK = 1;
+    static final int FLAG_NOPATH = 1 << 1;
     static final int FLAG_UTIME_OMIT_OK = 1 << 2;
     private static final long NS_PER_SECOND = FuseTranslation.NS_PER_SECOND;
     private static final long ID_U32_MASK = FuseTranslation.ID_UNCHANGED_U32;
@@ -86,7 +92,7 @@ public class KeelFuse extends FuseStubFS {
         setOperationFlags();
     }
 
-    /** Sets nullpath_ok and utime_omit_ok, which jnr-fuse models but never sets. */
+    /** Sets nullpath_ok, nopath and utime_omit_ok, which jnr-fuse models but never sets. */
     private void setOperationFlags() {
         if (Struct.size(fuseOperations) != OPERATIONS_SIZE_BYTES) {
             LOG.warning("struct fuse_operations is " + Struct.size(fuseOperations)
@@ -95,7 +101,8 @@ public class KeelFuse extends FuseStubFS {
         }
         Pointer ops = Struct.getMemory(fuseOperations);
         int flags = ops.getInt(OPERATIONS_FLAGS_OFFSET);
-        ops.putInt(OPERATIONS_FLAGS_OFFSET, flags | FLAG_NULLPATH_OK | FLAG_UTIME_OMIT_OK);
+        ops.putInt(OPERATIONS_FLAGS_OFFSET,
+                flags | FLAG_NULLPATH_OK | FLAG_NOPATH | FLAG_UTIME_OMIT_OK);
     }
 
     /** Callbacks that returned EIO because of an unexpected throwable (a bug somewhere). */
@@ -396,16 +403,6 @@ public class KeelFuse extends FuseStubFS {
     }
 
     @Override
-    public int flush(String path, FuseFileInfo fi) {
-        try {
-            fs.flush(handle(fi));
-            return 0;
-        } catch (Throwable t) {
-            return fail("flush", path, t);
-        }
-    }
-
-    @Override
     public int release(String path, FuseFileInfo fi) {
         try {
             fs.release(handle(fi));
@@ -490,10 +487,19 @@ public class KeelFuse extends FuseStubFS {
         }
     }
 
-    /** libfuse2's high-level fsyncdir passes no datasync flag here: a full fsync. */
+    /**
+     * A full fsync. With nopath libfuse passes no path, and jnr-fuse's binding of fsyncdir has
+     * no usable {@code fi} (it drops the datasync argument, so {@code fi} holds that int): the
+     * whole filesystem is synced then, which for keelfs costs what a directory's fsync costs
+     * (one journal flush covers every inode).
+     */
     @Override
     public int fsyncdir(String path, FuseFileInfo fi) {
         try {
+            if (path == null) {
+                fs.sync();
+                return 0;
+            }
             fs.fsyncdir(path, false);
             return 0;
         } catch (Throwable t) {

@@ -15,7 +15,10 @@ import java.util.Set;
  * (K/M/G suffixes, powers of 1024; the filesystem's in-memory cache bound, 0 = its default),
  * {@code debug_log=FILE} (the daemon's log at FINE level, appended), {@code threads=N} (how
  * many threads serve FUSE requests, 1 to {@value FuseRequestLoop#THREADS_MAX}; default
- * {@link #defaultThreads}). Dropped: options only
+ * {@link #defaultThreads}), {@code dir_attr_timeout=SECONDS} (how long the kernel may keep a
+ * directory's attributes, a decimal up to {@value #DIR_ATTR_TIMEOUT_MAX_SECONDS}; default
+ * {@value #DIR_ATTR_TIMEOUT_DEFAULT_SECONDS}; 0 = as long as attr_timeout; see {@link
+ * DirectoryAttrReplies}). Dropped: options only
  * mount(8) and fstab know ({@code defaults, auto, noauto, user, nouser, users, owner, group,
  * _netdev, nofail, x-*, comment=*}) and {@code relatime}, {@code lazytime}, {@code
  * nolazytime} (see {@link #HARMLESS_FLAGS}), which libfuse2 would reject. Everything else
@@ -28,7 +31,8 @@ import java.util.Set;
  * default_permissions} (the kernel checks modes; see {@link KeelFuse#access}), {@code use_ino}
  * (st_ino is the filesystem's), {@code atomic_o_trunc} (O_TRUNC reaches open), {@code
  * attr_timeout=0}, {@code big_writes}, {@code max_write} and {@code max_read} of {@value
- * #IO_SIZE_MAX_BYTES} bytes (the kernel caps libfuse2 at 128 KiB).
+ * #IO_SIZE_MAX_BYTES} bytes (requests that big need {@link InitReply}: libfuse2 alone gets the
+ * kernel's 128 KiB).
  *
  * <p>Why {@code attr_timeout=0}: libfuse2's high-level API gives each name of a hard-linked
  * file its own kernel inode, so a cached attribute of one name goes stale when the file changes
@@ -41,12 +45,24 @@ import java.util.Set;
  *
  * <p>Thread-safety: immutable.
  *
+ * <p>Why {@code dir_attr_timeout=1} beside {@code attr_timeout=0}: with {@code
+ * default_permissions} the kernel checks every directory of a path it walks, and an uncached
+ * directory costs a GETATTR round trip per check (meta.c: 11 GETATTRs per file, 5 with it).
+ * Directories have one name each, so their cached attributes cannot go stale the way a hard
+ * link's do ({@link DirectoryAttrReplies} says what the kernel keeps current).
+ *
  * @param threads FUSE request threads, 0 for {@link #defaultThreads}
+ * @param dirAttrValidNs how long the kernel may cache a directory's attributes, 0: not cached
  * @param libfuseOptions the user's options libfuse gets, in the order given
  */
 public record MountOptions(boolean readOnly, long cacheSizeBytes, Path debugLog,
-        boolean nonempty, String fsname, int threads, List<String> libfuseOptions) {
+        boolean nonempty, String fsname, int threads, long dirAttrValidNs,
+        List<String> libfuseOptions) {
     public static final int IO_SIZE_MAX_BYTES = 1 << 20;
+    static final int DIR_ATTR_TIMEOUT_DEFAULT_SECONDS = 1;
+    /** A day: longer says nothing more (the kernel drops the cache on every change anyway). */
+    static final int DIR_ATTR_TIMEOUT_MAX_SECONDS = 86_400;
+    static final long NS_PER_SECOND = 1_000_000_000L;
     static final List<String> ALWAYS = List.of("default_permissions", "use_ino",
             "atomic_o_trunc", "attr_timeout=0", "big_writes", "max_write=" + IO_SIZE_MAX_BYTES,
             "max_read=" + IO_SIZE_MAX_BYTES);
@@ -68,11 +84,16 @@ public record MountOptions(boolean readOnly, long cacheSizeBytes, Path debugLog,
             throw new IllegalArgumentException("threads " + threads + " not in 0 (the default)"
                     + " to " + FuseRequestLoop.THREADS_MAX);
         }
+        if (dirAttrValidNs < 0 || dirAttrValidNs > DIR_ATTR_TIMEOUT_MAX_SECONDS * NS_PER_SECOND) {
+            throw new IllegalArgumentException("dir_attr_timeout " + dirAttrValidNs
+                    + " ns not in 0.." + DIR_ATTR_TIMEOUT_MAX_SECONDS + " s");
+        }
         libfuseOptions = List.copyOf(libfuseOptions);
     }
 
     public static MountOptions defaults() {
-        return new MountOptions(false, 0, null, false, null, 0, List.of());
+        return new MountOptions(false, 0, null, false, null, 0,
+                DIR_ATTR_TIMEOUT_DEFAULT_SECONDS * NS_PER_SECOND, List.of());
     }
 
     /**
@@ -101,6 +122,7 @@ public record MountOptions(boolean readOnly, long cacheSizeBytes, Path debugLog,
         boolean nonempty = false;
         String fsname = null;
         int threads = 0;
+        long dirAttrValidNs = DIR_ATTR_TIMEOUT_DEFAULT_SECONDS * NS_PER_SECOND;
         List<String> pass = new ArrayList<>();
         for (String list : optionLists) {
             for (String option : split(list)) {
@@ -118,6 +140,7 @@ public record MountOptions(boolean readOnly, long cacheSizeBytes, Path debugLog,
                     }
                     case "cache_size" -> cacheSizeBytes = parseSize(option, value);
                     case "threads" -> threads = parseThreads(option, value);
+                    case "dir_attr_timeout" -> dirAttrValidNs = parseSeconds(option, value);
                     case "debug_log" -> {
                         if (value.isEmpty()) {
                             throw new IllegalArgumentException("debug_log needs a file:"
@@ -140,7 +163,7 @@ public record MountOptions(boolean readOnly, long cacheSizeBytes, Path debugLog,
             }
         }
         return new MountOptions(readOnly, cacheSizeBytes, debugLog, nonempty, fsname, threads,
-                pass);
+                dirAttrValidNs, pass);
     }
 
     /** Splits at commas not escaped by a backslash; drops empty items. Keeps the escapes. */
@@ -199,6 +222,20 @@ public record MountOptions(boolean readOnly, long cacheSizeBytes, Path debugLog,
         }
         throw new IllegalArgumentException("bad thread count in '" + option + "': a whole number"
                 + " from 1 to " + FuseRequestLoop.THREADS_MAX);
+    }
+
+    /** A decimal number of seconds (as libfuse's attr_timeout) as whole nanoseconds. */
+    private static long parseSeconds(String option, String text) {
+        try {
+            double seconds = Double.parseDouble(text.trim());
+            if (seconds >= 0 && seconds <= DIR_ATTR_TIMEOUT_MAX_SECONDS) {
+                return Math.round(seconds * NS_PER_SECOND);
+            }
+        } catch (NumberFormatException e) {
+            // Reported below, with the range.
+        }
+        throw new IllegalArgumentException("bad time in '" + option + "': seconds from 0 to "
+                + DIR_ATTR_TIMEOUT_MAX_SECONDS + ", e.g. 1 or 0.5");
     }
 
     /** The arguments after the mountpoint for fuse_main: one {@code -o} list. */

@@ -261,7 +261,7 @@ public final class MountSession {
         loop = l;
         int error;
         try {
-            error = l.serve(options.threadsOrDefault(), this::unmount);
+            error = l.serve(options.threadsOrDefault(), options.dirAttrValidNs(), this::unmount);
         } finally {
             l.teardown();
         }

@@ -76,4 +76,20 @@ class FuseMountOptionsTest {
         assertEquals(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
                 MountOptions.defaults().threadsOrDefault());
     }
+
+    @Test
+    void dirAttrTimeoutIsConsumedInSecondsAndDefaultsToOne() {
+        MountOptions o = MountOptions.parse(List.of("dir_attr_timeout=0.5,ro"));
+        assertEquals(500_000_000L, o.dirAttrValidNs());
+        assertEquals(List.of("ro"), o.libfuseOptions());
+        assertEquals(0, MountOptions.parse(List.of("dir_attr_timeout=0")).dirAttrValidNs());
+        assertEquals(1_000_000_000L, MountOptions.defaults().dirAttrValidNs());
+        assertEquals(1_000_000_000L, MountOptions.parse(List.of("ro")).dirAttrValidNs());
+        for (String bad : List.of("dir_attr_timeout=-1", "dir_attr_timeout=soon",
+                "dir_attr_timeout=NaN", "dir_attr_timeout=86401", "dir_attr_timeout=")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> MountOptions.parse(List.of(bad)), bad);
+            assertTrue(e.getMessage().contains(bad), e.getMessage());
+        }
+    }
 }

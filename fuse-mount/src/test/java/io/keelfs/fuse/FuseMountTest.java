@@ -17,6 +17,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -316,6 +317,59 @@ class FuseMountTest {
                 t.join(WAIT.toMillis());
                 assertFalse(t.isAlive(), t + " still alive after the unmount");
             }
+        }
+    }
+
+    /**
+     * Directories' attributes are cached by the kernel ({@code dir_attr_timeout}, here 60 s so
+     * a loaded machine cannot expire them between two stats), yet every change through the
+     * mount shows at once: mkdir and rmdir inside (nlink), chmod, rename, a file created inside
+     * (mtime). A file's attributes are not cached, so a chmod through one hard link shows through
+     * the other. With {@code dir_attr_timeout=0} every stat of a directory reaches the
+     * filesystem.
+     */
+    @Test
+    void directoryAttributesAreCachedAndStayCurrent() throws Exception {
+        FuseTestSupport.assumeCanMount();
+        try (Mounted m = new Mounted(List.of("dir_attr_timeout=60"))) {
+            Path d = Files.createDirectory(m.mnt.resolve("d"));
+            assertEquals(2, Files.getAttribute(d, "unix:nlink"));
+            int before = m.fs.getattrCount.get();
+            for (int i = 0; i < 5; i++) {
+                assertEquals(2, Files.getAttribute(d, "unix:nlink"));
+            }
+            assertEquals(before, m.fs.getattrCount.get(), "stats of a cached directory");
+
+            Files.createDirectory(d.resolve("sub"));
+            assertEquals(3, Files.getAttribute(d, "unix:nlink"), "after mkdir inside");
+            Files.delete(d.resolve("sub"));
+            assertEquals(2, Files.getAttribute(d, "unix:nlink"), "after rmdir inside");
+            Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+            assertEquals(0700, (int) Files.getAttribute(d, "unix:mode") & 0777, "after chmod");
+            Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path e = Files.move(d, m.mnt.resolve("e"));
+            assertEquals(0755, (int) Files.getAttribute(e, "unix:mode") & 0777, "after rename");
+            m.fs.setMtimeForTest("/e", 0);
+            Files.writeString(e.resolve("f"), "x");
+            assertTrue(Files.getLastModifiedTime(e).toMillis() > 0, "mtime after a create");
+
+            Path f = e.resolve("f");
+            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+            Path g = Files.createLink(m.mnt.resolve("g"), f);
+            assertEquals(0644, (int) Files.getAttribute(g, "unix:mode") & 0777);
+            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+            assertEquals(0600, (int) Files.getAttribute(g, "unix:mode") & 0777,
+                    "a hard link's other name after chmod");
+        }
+        try (Mounted m = new Mounted(List.of("dir_attr_timeout=0"))) {
+            Path d = Files.createDirectory(m.mnt.resolve("d"));
+            Files.getAttribute(d, "unix:nlink");
+            int before = m.fs.getattrCount.get();
+            for (int i = 0; i < 5; i++) {
+                Files.getAttribute(d, "unix:nlink");
+            }
+            assertTrue(m.fs.getattrCount.get() >= before + 5, "uncached directory: "
+                    + (m.fs.getattrCount.get() - before) + " getattrs for 5 stats");
         }
     }
 

@@ -85,6 +85,8 @@ final class InMemoryFilesystem implements Filesystem {
     private volatile String failOp;
     private volatile Throwable failWith;
     final AtomicInteger closeCount = new AtomicInteger();
+    /** Calls of {@link #getattr} (by path), to see what the kernel answers from its cache. */
+    final AtomicInteger getattrCount = new AtomicInteger();
     /** Runs on every close (a test daemon records its close in a file). */
     volatile Runnable onClose = () -> { };
     /** Runs at the start of every operation that can fail, with its name. */
@@ -263,6 +265,7 @@ final class InMemoryFilesystem implements Filesystem {
 
     @Override
     public Stat getattr(String path) throws KeelException {
+        getattrCount.incrementAndGet();
         maybeFail("getattr");
         synchronized (lock) {
             return stat(resolve(path));
