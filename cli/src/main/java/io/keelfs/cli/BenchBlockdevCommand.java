@@ -6,7 +6,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -29,9 +28,6 @@ import picocli.CommandLine.Spec;
         },
         sortOptions = false)
 final class BenchBlockdevCommand implements Callable<Integer> {
-    /** Writes are whole 1 MiB chunks, so the size must be a whole number of them. */
-    static final long SIZE_BYTES_MIN = BlockdevBench.WRITE_CHUNK_BYTES;
-
     @Spec
     private CommandSpec spec;
 
@@ -72,19 +68,10 @@ final class BenchBlockdevCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (sizeBytes < SIZE_BYTES_MIN || sizeBytes % BlockdevBench.WRITE_CHUNK_BYTES != 0) {
-            throw new ParameterException(spec.commandLine(), String.format(
-                    "--size %s (%d bytes) is not a positive multiple of 1M",
-                    ByteSizes.format(sizeBytes), sizeBytes));
-        }
-        if (rounds < 1 || rounds > BlockdevBench.ROUNDS_MAX) {
-            throw new ParameterException(spec.commandLine(), String.format(
-                    "--rounds %d is not in [1, %d]", rounds, BlockdevBench.ROUNDS_MAX));
-        }
-        if (readCount < 1 || readCount > BlockdevBench.READS_MAX) {
-            throw new ParameterException(spec.commandLine(), String.format(
-                    "--reads %d is not in [1, %d]", readCount, BlockdevBench.READS_MAX));
-        }
+        BenchOptions.checkWholeChunks(spec, "--size", sizeBytes,
+                BlockdevBench.WRITE_CHUNK_BYTES);
+        BenchOptions.checkRange(spec, "--rounds", rounds, 1, BlockdevBench.ROUNDS_MAX);
+        BenchOptions.checkRange(spec, "--reads", readCount, 1, BlockdevBench.READS_MAX);
         BlockdevBench.Config config =
                 new BlockdevBench.Config(dir, sizeBytes, rounds, readCount, !noDropCaches);
         new BlockdevBench(config, spec.commandLine().getOut(), System.console() != null).run();

@@ -80,10 +80,10 @@ final class BenchEngineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        checkRange("--keys", keyCount, 1, EngineBench.KEYS_MAX);
-        checkRange("--batch", batchKeys, 1, EngineBench.BATCH_MAX);
-        checkRange("--rounds", rounds, 1, EngineBench.ROUNDS_MAX);
-        checkRange("--threads", threads, 1, EngineBench.THREADS_MAX);
+        BenchOptions.checkRange(spec, "--keys", keyCount, 1, EngineBench.KEYS_MAX);
+        BenchOptions.checkRange(spec, "--batch", batchKeys, 1, EngineBench.BATCH_MAX);
+        BenchOptions.checkRange(spec, "--rounds", rounds, 1, EngineBench.ROUNDS_MAX);
+        BenchOptions.checkRange(spec, "--threads", threads, 1, EngineBench.THREADS_MAX);
         if (nodeSizeBytes < Geometry.NODE_SIZE_BYTES_MIN
                 || nodeSizeBytes > EngineBench.BUCKET_SIZE_BYTES
                 || Long.bitCount(nodeSizeBytes) != 1) {
@@ -105,12 +105,5 @@ final class BenchEngineCommand implements Callable<Integer> {
                 imageSizeBytes, (int) nodeSizeBytes, threads, nodeCache);
         new EngineBench(config, spec.commandLine().getOut(), System.console() != null).run();
         return 0;
-    }
-
-    private void checkRange(String option, int value, int min, int max) {
-        if (value < min || value > max) {
-            throw new ParameterException(spec.commandLine(), String.format(
-                    "%s %d is not in [%d, %d]", option, value, min, max));
-        }
     }
 }

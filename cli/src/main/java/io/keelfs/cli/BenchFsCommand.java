@@ -6,7 +6,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -71,19 +70,9 @@ final class BenchFsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (sizeBytes < FsBench.CHUNK_BYTES || sizeBytes % FsBench.CHUNK_BYTES != 0) {
-            throw new ParameterException(spec.commandLine(), String.format(
-                    "--size %s (%d bytes) is not a positive multiple of 1M",
-                    ByteSizes.format(sizeBytes), sizeBytes));
-        }
-        if (files < 1 || files > FsBench.FILES_MAX) {
-            throw new ParameterException(spec.commandLine(), String.format(
-                    "--files %d is not in [1, %d]", files, FsBench.FILES_MAX));
-        }
-        if (rounds < 1 || rounds > FsBench.ROUNDS_MAX) {
-            throw new ParameterException(spec.commandLine(), String.format(
-                    "--rounds %d is not in [1, %d]", rounds, FsBench.ROUNDS_MAX));
-        }
+        BenchOptions.checkWholeChunks(spec, "--size", sizeBytes, FsBench.CHUNK_BYTES);
+        BenchOptions.checkRange(spec, "--files", files, 1, FsBench.FILES_MAX);
+        BenchOptions.checkRange(spec, "--rounds", rounds, 1, FsBench.ROUNDS_MAX);
         FsBench.Config config =
                 new FsBench.Config(dir, sizeBytes, files, rounds, !noDropCaches);
         new FsBench(config, spec.commandLine().getOut(), System.console() != null).run();
