@@ -9,8 +9,9 @@
 # keelfs/fuse2fs ratio of every workload against issue 5's target, PASS or MISS.
 #
 # Caches: fsbench.sh drops the kernel's page cache before every read phase; FSBENCH_DROP_CMD
-# is bench/keelfs-drop-caches.sh, which unmounts and remounts keelfs there, so keelfs reads
-# start from the image with empty node and key caches (and a fresh JVM: its JIT warm-up is
+# is bench/keelfs-drop-caches.sh, which sets the trusted.keelfs.drop_caches control on the
+# mount's root: the daemon checkpoints and drops its node and key caches, so keelfs reads start
+# from the image (KEELFS_DROP=remount remounts instead, a fresh JVM whose JIT warm-up is then
 # counted against keelfs). fuse2fs keeps no cache worth dropping.
 #
 # Env: KEELFS_BENCH_DIR (default ../shared/bench beside the repo), FSBENCH_TARBALL (default

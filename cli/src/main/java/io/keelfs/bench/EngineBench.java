@@ -381,8 +381,9 @@ public final class EngineBench {
         }
         JournalWriter.Stats journal = engine.journalStats();
         return String.format(Locale.ROOT, ", %d checkpoints, %,d commits, %,d journal flushes"
-                        + " (mean %.2f ms, max %.0f ms)", engine.stats().checkpoints(),
-                engine.stats().commits(), journal.flushes(),
+                        + " (%,d by a committer; mean %.2f ms, max %.0f ms)",
+                engine.stats().checkpoints(), engine.stats().commits(), journal.flushes(),
+                journal.inlineBatches(),
                 journal.flushNanos() / 1e6 / Math.max(1, journal.flushes()),
                 journal.flushNanosMax() / 1e6);
     }

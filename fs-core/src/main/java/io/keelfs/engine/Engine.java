@@ -329,6 +329,26 @@ public final class Engine implements AutoCloseable {
         superblock = next;
     }
 
+    /**
+     * Writes everything back ({@link #checkpoint}), then forgets every cached node and
+     * key-cache entry, as {@code sync; echo 3 > /proc/sys/vm/drop_caches} does for a kernel
+     * filesystem: later reads come from the device. Entries dirtied between the two steps stay
+     * (dirty state is never dropped). The forgetting runs under the exclusive lock, which the
+     * node cache's remembered references need (see {@link NodeCache}).
+     */
+    public void dropCaches() throws KeelException {
+        checkpoint();
+        lock.writeLock().lock();
+        try {
+            nodeCache.invalidateAll();
+            for (BtreeKeyCache cache : keyCaches.values()) {
+                cache.dropClean();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     /** Runs a read-only transaction under the shared lock. */
     public <T> T read(Body<T> body) throws KeelException {
         lock.readLock().lock();

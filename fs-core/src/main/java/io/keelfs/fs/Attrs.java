@@ -96,6 +96,10 @@ final class Attrs {
             throw new FsException(Errno.EINVAL, path + ": setxattr flags 0x"
                     + Integer.toHexString(flags));
         }
+        if (name.equals(FsConstants.XATTR_DROP_CACHES) && path.equals("/")) {
+            fs.engine.dropCaches();
+            return;
+        }
         byte[] n = Xattrs.checkName(name, path);
         fs.engine.update(txn -> {
             Resolved r = fs.walk.existing(txn, path);

@@ -89,7 +89,10 @@ public interface Filesystem extends AutoCloseable {
 
     StatFs statfs() throws KeelException;
 
-    /** {@link FsConstants#XATTR_CREATE}/REPLACE or 0; namespaces user., trusted., security. */
+    /**
+     * {@link FsConstants#XATTR_CREATE}/REPLACE or 0; namespaces user., trusted., security.
+     * {@link FsConstants#XATTR_DROP_CACHES} on "/" is a control that stores nothing.
+     */
     void setxattr(String path, String name, byte[] value, int flags) throws KeelException;
 
     /** The whole value (the adapter answers ERANGE when the caller's buffer is smaller). */

@@ -8,6 +8,14 @@ public final class FsConstants {
     /** setxattr flags. */
     public static final int XATTR_CREATE = 1;
     public static final int XATTR_REPLACE = 2;
+    /**
+     * A control, not an xattr: setting it (any value) on the root directory writes back and
+     * drops the filesystem's in-process caches ({@link io.keelfs.engine.Engine#dropCaches}),
+     * as {@code sync; echo 3 > /proc/sys/vm/drop_caches} does a kernel filesystem's, so that
+     * benchmarks read from the image without restarting the daemon. Nothing is stored.
+     * In the trusted namespace because the kernel lets only CAP_SYS_ADMIN set those.
+     */
+    public static final String XATTR_DROP_CACHES = "trusted.keelfs.drop_caches";
     /** fallocate modes. */
     public static final int FALLOC_FL_KEEP_SIZE = 0x01;
     public static final int FALLOC_FL_PUNCH_HOLE = 0x02;

@@ -56,6 +56,14 @@ final class JournalBuffers {
     @GuardedBy("lock") int spaceWaiters;
     @GuardedBy("lock") KeelException failure;
     @GuardedBy("lock") boolean closing;
+    /** Someone (the writer thread or a committer) took work and is doing its I/O. */
+    @GuardedBy("lock") boolean ioBusy;
+    /** Committers parked in {@link JournalWriter#awaitDurable} waiting for someone's flush. */
+    @GuardedBy("lock") int durableWaiters;
+    /** The writer thread waits for {@link #ioBusy} to clear. */
+    @GuardedBy("lock") boolean writerAwaitsIo;
+    /** Batches a waiting committer wrote and flushed itself instead of the writer thread. */
+    @GuardedBy("lock") long inlineBatches;
     @GuardedBy("lock") long appends;
     @GuardedBy("lock") long entriesWritten;
     @GuardedBy("lock") long flushes;
@@ -167,7 +175,7 @@ final class JournalBuffers {
     @GuardedBy("lock")
     JournalWriter.Stats stats() {
         return new JournalWriter.Stats(appends, entriesWritten, flushes, bareFlushes,
-                journalFullStalls, reclaimRequests, flushNanos, flushNanosMax);
+                journalFullStalls, reclaimRequests, flushNanos, flushNanosMax, inlineBatches);
     }
 
     @GuardedBy("lock")

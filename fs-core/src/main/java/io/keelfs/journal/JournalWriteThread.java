@@ -10,9 +10,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The journal's one writer thread: closes the open entry when it is due, writes closed entries
+ * The journal's writer thread: closes the open entry when it is due, writes closed entries
  * in seq order, and flushes the device after a batch when anyone needs durability. Entry
- * point: {@link #run}.
+ * points: {@link #run}; {@link #pollWork} and {@link #performAndRelease}, which a committer
+ * waiting for durability also calls to do the I/O itself when nobody else is doing any
+ * (saving the two thread hand-offs a wait through this thread costs).
  *
  * <p>Ordering rule: the next batch's writes are issued only after the previous batch's flush
  * has returned. So any entry on disk with a seq above a FLUSH entry proves that entry's flush
@@ -20,8 +22,9 @@ import java.util.concurrent.TimeUnit;
  * bounds how far written entries run ahead of durable ones.
  *
  * <p>Threading: runs on its own daemon thread; takes the {@link JournalBuffers} lock to pick
- * work and to publish results, never during device I/O. An I/O error kills the journal: every
- * waiter then gets the {@link DeviceIoException}.
+ * work and to publish results, never during device I/O. At most one performer at a time:
+ * work is taken only with {@link JournalBuffers#ioBusy} clear, which taking it sets. An I/O
+ * error kills the journal: every waiter then gets the {@link DeviceIoException}.
  */
 final class JournalWriteThread implements Runnable {
     /** One unit of work: entries to write (maybe none), then maybe a flush. */
@@ -54,7 +57,7 @@ final class JournalWriteThread implements Runnable {
                 if (work == null) {
                     return;
                 }
-                perform(work);
+                performAndRelease(work);
             }
         } catch (IOException e) {
             buffers.fail(new DeviceIoException(
@@ -75,17 +78,22 @@ final class JournalWriteThread implements Runnable {
         // Bounded: each pass returns work, or waits for a signal or for the write delay.
         while (b.failure == null) {
             assert b.verify() : b.describe();
+            // A committer doing the I/O itself (JournalWriter#awaitDurable) signals when done;
+            // until then nothing may be written (one performer keeps the batch order).
+            if (b.ioBusy) {
+                b.writerAwaitsIo = true;
+                try {
+                    b.writerWake.await();
+                } finally {
+                    b.writerAwaitsIo = false;
+                }
+                continue;
+            }
             long nowNanos = System.nanoTime();
-            if (b.open.hasRecords() && shouldClose(nowNanos, delayNanos)) {
-                b.closeOpen();
-            }
-            if (!b.closed.isEmpty()) {
-                return b.takeBatch();
-            }
-            // Entries written without a flush and now waited for, or closing: a bare flush.
-            boolean flushWanted = b.flushWantedSeq > b.durableSeq || b.closing;
-            if (flushWanted && b.writtenSeq > b.durableSeq) {
-                return new Work(List.of(), true, b.writtenSeq, b.writtenLastSeq);
+            Work work = pollWork(nowNanos, delayNanos);
+            if (work != null) {
+                b.ioBusy = true;
+                return work;
             }
             if (b.closing) {
                 return null;
@@ -95,6 +103,27 @@ final class JournalWriteThread implements Runnable {
             } else {
                 b.writerWake.await();
             }
+        }
+        return null;
+    }
+
+    /**
+     * The work due now, or null: closes the open entry when it is due, then takes the closed
+     * entries as one batch, or a bare flush when written entries are waited for (or closing).
+     */
+    @GuardedBy("buffers.lock")
+    Work pollWork(long nowNanos, long delayNanos) {
+        JournalBuffers b = buffers;
+        if (b.open.hasRecords() && shouldClose(nowNanos, delayNanos)) {
+            b.closeOpen();
+        }
+        if (!b.closed.isEmpty()) {
+            return b.takeBatch();
+        }
+        // Entries written without a flush and now waited for, or closing: a bare flush.
+        boolean flushWanted = b.flushWantedSeq > b.durableSeq || b.closing;
+        if (flushWanted && b.writtenSeq > b.durableSeq) {
+            return new Work(List.of(), true, b.writtenSeq, b.writtenLastSeq);
         }
         return null;
     }
@@ -110,6 +139,28 @@ final class JournalWriteThread implements Runnable {
                 || b.writeWantedSeq >= b.open.seq
                 || b.open.recordBytes >= options.entryCloseBytes()
                 || nowNanos - b.open.firstAppendNanos >= delayNanos;
+    }
+
+    /**
+     * Does the I/O of work taken with {@link JournalBuffers#ioBusy} set (by this thread or by
+     * a committer), then clears it and wakes the writer thread, which may have waited for it.
+     */
+    void performAndRelease(Work work) throws IOException {
+        try {
+            perform(work);
+        } finally {
+            buffers.lock.lock();
+            try {
+                buffers.ioBusy = false;
+                // Only a writer that waited for this I/O needs waking (a committer's I/O
+                // must not cost the writer thread a wake-up each time).
+                if (buffers.writerAwaitsIo) {
+                    buffers.writerWake.signal();
+                }
+            } finally {
+                buffers.lock.unlock();
+            }
+        }
     }
 
     /** Does the I/O of one unit of work, without the lock, then publishes the result. */

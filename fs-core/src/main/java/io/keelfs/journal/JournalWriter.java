@@ -6,6 +6,7 @@ import io.keelfs.block.BlockDevice;
 import io.keelfs.error.DeviceIoException;
 import io.keelfs.error.Errno;
 import io.keelfs.error.FsException;
+import io.keelfs.error.InconsistentException;
 import io.keelfs.error.JournalCorruptException;
 import io.keelfs.error.KeelException;
 import io.keelfs.error.NoSpaceException;
@@ -46,8 +47,9 @@ import java.util.function.IntConsumer;
  * checkpoint to free buckets, then fails with {@link NoSpaceException}.
  *
  * <p>Thread-safety: safe for many committer threads. All mutable state is in
- * {@link JournalBuffers}, under its one lock; device I/O is done only by the writer thread
- * ({@link JournalWriteThread}; format and resume before it starts), never under the lock.
+ * {@link JournalBuffers}, under its one lock; device I/O is done by the writer thread
+ * ({@link JournalWriteThread}; format and resume before it starts) or by one committer
+ * waiting for durability ({@link #awaitDurable}), one at a time, never under the lock.
  * {@link #append} may block (journal full) and calls the {@link ReclaimRequest} without the
  * lock; the await methods block until the writer thread publishes progress or fails.
  */
@@ -98,10 +100,12 @@ public final class JournalWriter implements AutoCloseable {
 
     /**
      * Counters of what happened, for tests, benchmarks and error messages: {@code flushNanos}
-     * is the time spent in device flushes in all, {@code flushNanosMax} the longest one.
+     * is the time spent in device flushes in all, {@code flushNanosMax} the longest one;
+     * {@code inlineBatches} counts batches a waiting committer wrote and flushed itself.
      */
     public record Stats(long appends, long entriesWritten, long flushes, long bareFlushes,
-            long journalFullStalls, long reclaimRequests, long flushNanos, long flushNanosMax) {}
+            long journalFullStalls, long reclaimRequests, long flushNanos, long flushNanosMax,
+            long inlineBatches) {}
 
     private final BlockDevice device;
     private final JournalLayout layout;
@@ -109,6 +113,7 @@ public final class JournalWriter implements AutoCloseable {
     private final ReclaimRequest reclaim;
     /** All mutable state, under {@code buffers.lock}. */
     private final JournalBuffers buffers;
+    private final JournalWriteThread writeThread;
     private final Thread thread;
 
     private JournalWriter(BlockDevice device, JournalLayout layout, JournalBuffers buffers,
@@ -118,8 +123,8 @@ public final class JournalWriter implements AutoCloseable {
         this.buffers = buffers;
         this.options = options;
         this.reclaim = reclaim;
-        this.thread = new Thread(new JournalWriteThread(device, layout, options, buffers),
-                "keelfs-journal-writer " + device.describe());
+        this.writeThread = new JournalWriteThread(device, layout, options, buffers);
+        this.thread = new Thread(writeThread, "keelfs-journal-writer " + device.describe());
         this.thread.setDaemon(true);
     }
 
@@ -331,6 +336,14 @@ public final class JournalWriter implements AutoCloseable {
      * Returns once an entry with seq ≥ {@code seq} has been written and a device flush issued
      * after that write has returned. Concurrent waiters share one flush.
      *
+     * <p>Leader commit: when no I/O is in progress and nobody else waits, the waiter closes
+     * the open entry and writes and flushes the batch itself, on its own thread, instead of
+     * waking the writer thread and being woken by it (two thread hand-offs, which cost about
+     * as much as the flush on this kind of machine). With others waiting, the writer thread
+     * does it, so that entries appended meanwhile join the batch. Whoever does the I/O holds {@code ioBusy}, so batches
+     * still go out one at a time in seq order, each flush before the next batch's writes.
+     * Waiters arriving meanwhile wait for progress as before and share the next flush.
+     *
      * @throws DeviceIoException a journal write or flush failed, or took over
      *     {@link #IO_WAIT_MS_MAX}
      */
@@ -344,10 +357,49 @@ public final class JournalWriter implements AutoCloseable {
                 return;
             }
             b.flushWantedSeq = Math.max(b.flushWantedSeq, seq);
+            // Bounded: each pass performs one batch that ends in a flush covering every
+            // entry appended so far (flushWantedSeq >= seq), or waits as before. Only a lone
+            // waiter leads: with others waiting, the writer thread's batch is larger.
+            while (b.durableSeq < seq && b.durableWaiters == 0 && b.failure == null
+                    && !b.ioBusy && !b.closing) {
+                JournalWriteThread.Work work = writeThread.pollWork(System.nanoTime(),
+                        TimeUnit.MILLISECONDS.toNanos(options.writeDelayMs()));
+                if (work == null) {
+                    break;
+                }
+                b.ioBusy = true;
+                b.inlineBatches++;
+                performInline(work);
+            }
+            if (b.durableSeq >= seq) {
+                return;
+            }
             b.writerWake.signal();
-            b.awaitLocked(() -> b.durableSeq >= seq, "entry " + seq + " durable");
+            b.durableWaiters++;
+            try {
+                b.awaitLocked(() -> b.durableSeq >= seq, "entry " + seq + " durable");
+            } finally {
+                b.durableWaiters--;
+            }
         } finally {
             b.lock.unlock();
+        }
+    }
+
+    /** Does a taken batch's I/O without the lock; a failure kills the journal as the writer's. */
+    @GuardedBy("buffers.lock")
+    private void performInline(JournalWriteThread.Work work) throws KeelException {
+        buffers.lock.unlock();
+        try {
+            writeThread.performAndRelease(work);
+        } catch (IOException e) {
+            buffers.fail(new DeviceIoException(
+                    "journal write or flush on " + device.describe(), e));
+        } catch (RuntimeException e) {
+            buffers.fail(new InconsistentException("journal write by a committer failed: " + e));
+            throw e;
+        } finally {
+            buffers.lock.lock();
         }
     }
 

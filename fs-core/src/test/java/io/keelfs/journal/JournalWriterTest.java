@@ -104,6 +104,25 @@ class JournalWriterTest {
         JournalWriter w = JournalTestSupport.fresh(
                 device, layout, JournalWriter.Options.defaults(), () -> { });
         long flushesBefore = device.flushes.get();
+        runCommitters(w, model, threads, commitsPerThread, 1);
+        long flushes = device.flushes.get() - flushesBefore;
+        JournalWriter.Stats stats = w.stats();
+        w.close();
+        int commits = threads * commitsPerThread;
+        System.out.printf("group commit: %d commits, %d device flushes, %d entries written, "
+                        + "%.1f ms%n", commits, flushes, stats.entriesWritten(),
+                (System.nanoTime() - start) / 1e6);
+        assertTrue(flushes * 4 < commits, flushes + " flushes for " + commits + " commits");
+        assertEquals(commits, stats.appends());
+        assertReplayed(device, layout, model, commits);
+    }
+
+    /**
+     * Runs {@code threads} committers of {@code commitsPerThread} one-key commits each; each
+     * waits for durability of every {@code awaitEvery}-th of its commits.
+     */
+    private static void runCommitters(JournalWriter w, Model model, int threads,
+            int commitsPerThread, int awaitEvery) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         List<Future<?>> futures = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
@@ -115,7 +134,10 @@ class JournalWriterTest {
                             JournalTestSupport.update(thread, i, r.nextInt(64), r));
                     long seq = w.append(txn);
                     model.add(seq, txn);
-                    w.awaitDurable(seq);
+                    if (i % awaitEvery == 0) {
+                        w.awaitDurable(seq);
+                        assertTrue(w.durableSeq() >= seq);
+                    }
                 }
                 return null;
             }));
@@ -124,16 +146,13 @@ class JournalWriterTest {
             f.get(60, TimeUnit.SECONDS);
         }
         pool.shutdown();
-        long flushes = device.flushes.get() - flushesBefore;
-        JournalWriter.Stats stats = w.stats();
-        w.close();
-        int commits = threads * commitsPerThread;
-        System.out.printf("group commit: %d commits, %d device flushes, %d entries written, "
-                        + "%.1f ms%n", commits, flushes, stats.entriesWritten(),
-                (System.nanoTime() - start) / 1e6);
-        assertTrue(flushes * 4 < commits, flushes + " flushes for " + commits + " commits");
-        assertEquals(commits, stats.appends());
+    }
+
+    /** The journal read back holds exactly the model's commits, entry by entry. */
+    private static void assertReplayed(RecordingDevice device, JournalLayout layout,
+            Model model, int commits) throws KeelException {
         ReplayPlan plan = JournalReader.read(device, layout);
+        assertEquals(List.of(), plan.problems());
         int replayed = 0;
         for (JournalEntry e : plan.entries()) {
             replayed += e.updates().size();
@@ -142,6 +161,82 @@ class JournalWriterTest {
                     new HashSet<>(e.updates()), "entry " + e.seq());
         }
         assertEquals(commits, replayed);
+    }
+
+    /**
+     * Leader commit: committers waiting for durability do the journal I/O themselves, but
+     * never two at once and never beside the writer thread (the reader's proof of durability
+     * needs each batch's flush to return before the next batch's writes start).
+     */
+    @Test
+    void committersDoingTheirOwnIoNeverOverlap() throws Exception {
+        JournalLayout layout = JournalTestSupport.layout(8, 256 * 1024);
+        RecordingDevice device = new RecordingDevice(JournalTestSupport.deviceBytes(layout), 512);
+        device.flushLatencyNanos = TimeUnit.MICROSECONDS.toNanos(100);
+        Model model = new Model();
+        int threads = 8;
+        int commitsPerThread = 200;
+        JournalWriter w = JournalTestSupport.fresh(
+                device, layout, JournalWriter.Options.defaults(), () -> { });
+        // Every other commit is not waited for: the writer thread's timer then writes some
+        // batches while committers write others.
+        runCommitters(w, model, threads, commitsPerThread, 2);
+        JournalWriter.Stats stats = w.stats();
+        w.close();
+        assertEquals(1, device.ioInFlightMax.get(), "journal I/O overlapped");
+        assertTrue(stats.inlineBatches() > 0, "no committer wrote its own batch: " + stats);
+        assertReplayed(device, layout, model, threads * commitsPerThread);
+    }
+
+    /**
+     * Forces the interleaving: committer A's own flush is held; committer B appends and waits,
+     * and the writer thread is woken for B's entry. Neither may write until A's flush returns.
+     */
+    @Test
+    void nothingIsWrittenWhileACommittersFlushIsHeld() throws Exception {
+        JournalLayout layout = JournalTestSupport.layout(4, 16 * 1024);
+        RecordingDevice device = new RecordingDevice(JournalTestSupport.deviceBytes(layout), 512);
+        JournalWriter w = JournalTestSupport.fresh(
+                device, layout, JournalWriter.Options.defaults(), () -> { });
+        CountDownLatch gate = new CountDownLatch(1);
+        CountDownLatch flushEntered = new CountDownLatch(1);
+        device.holdFlushes(gate, flushEntered);
+        long seqA = w.append(List.of(JournalTestSupport.deletion(1, 1)));
+        CompletableFuture<Void> a = CompletableFuture.runAsync(() -> awaitDurable(w, seqA));
+        assertTrue(flushEntered.await(10, TimeUnit.SECONDS), "A never flushed");
+        long writesDuringHold = device.writes.get();
+        long seqB = w.append(List.of(JournalTestSupport.deletion(2, 2)));
+        assertTrue(seqB > seqA);
+        Thread b = new Thread(() -> awaitDurable(w, seqB), "committer B");
+        b.start();
+        // B is parked in its wait (it found the I/O busy), with the writer thread woken by it.
+        awaitParked(b);
+        assertEquals(writesDuringHold, device.writes.get(), "a write went out during a flush");
+        assertEquals(1, device.ioInFlight.get());
+        gate.countDown();
+        a.get(10, TimeUnit.SECONDS);
+        b.join(10_000);
+        assertFalse(b.isAlive());
+        assertTrue(w.durableSeq() >= seqB);
+        assertEquals(1, device.ioInFlightMax.get(), "journal I/O overlapped");
+        w.close();
+    }
+
+    private static void awaitDurable(JournalWriter w, long seq) {
+        try {
+            w.awaitDurable(seq);
+        } catch (KeelException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    /** Waits (bounded) until {@code t} parks; a thread state, not a guessed delay. */
+    private static void awaitParked(Thread t) {
+        long deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING) {
+            assertTrue(System.nanoTime() < deadlineNanos, t.getName() + " never parked");
+            Thread.onSpinWait();
+        }
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntPredicate;
 
@@ -39,6 +40,9 @@ final class RecordingDevice implements BlockDevice {
     private final List<Pending> pending = new ArrayList<>();
     final AtomicLong writes = new AtomicLong();
     final AtomicLong flushes = new AtomicLong();
+    /** Writes and flushes in progress now, and the most ever at once (the journal's is 1). */
+    final AtomicInteger ioInFlight = new AtomicInteger();
+    final AtomicInteger ioInFlightMax = new AtomicInteger();
     private volatile CountDownLatch flushGate;
     private volatile CountDownLatch flushEntered;
     private volatile IoListener listener;
@@ -92,6 +96,15 @@ final class RecordingDevice implements BlockDevice {
 
     @Override
     public void write(long offsetBytes, ByteBuffer src, boolean fua) throws IOException {
+        ioInFlightMax.accumulateAndGet(ioInFlight.incrementAndGet(), Math::max);
+        try {
+            recordWrite(offsetBytes, src, fua);
+        } finally {
+            ioInFlight.decrementAndGet();
+        }
+    }
+
+    private void recordWrite(long offsetBytes, ByteBuffer src, boolean fua) throws IOException {
         if (failWrites) {
             throw new BlockIOException(name, offsetBytes, "injected write error", null);
         }
@@ -114,6 +127,15 @@ final class RecordingDevice implements BlockDevice {
 
     @Override
     public void flush() throws IOException {
+        ioInFlightMax.accumulateAndGet(ioInFlight.incrementAndGet(), Math::max);
+        try {
+            recordFlush();
+        } finally {
+            ioInFlight.decrementAndGet();
+        }
+    }
+
+    private void recordFlush() throws IOException {
         if (failWrites) {
             throw new BlockIOException(name, 0, "injected flush error", null);
         }
