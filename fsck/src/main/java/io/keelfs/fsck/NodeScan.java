@@ -51,9 +51,19 @@ import java.util.TreeMap;
  *   <li>not a slot the walks reached (that slot is a live node, or the damaged node itself);
  *   <li>newest wins: a leaf overlapping a newer accepted one is dropped whole (bcachefs trims
  *       it to the part the newer one does not cover; dropping is stricter: an older image
- *       overlapping a newer one was superseded by it, so its other keys are stale too).
+ *       overlapping a newer one was superseded by it, so its other keys are stale too). A
+ *       damaged image whose header still passes rules 1 to 4 takes part as a blocker: it gives
+ *       no keys, but an older image it overlaps is dropped all the same, since a damaged live
+ *       leaf must not be replaced by the stale copy its rewrite left in a freed slot.
  * </ol>
  * What no accepted leaf covers is reported as a gap: those keys are lost, as before the scan.
+ *
+ * <p>Limits: a stale copy whose newer replacement left no readable header at all (slot
+ * overwritten) fills that gap with older keys; nothing on the device says it was superseded.
+ * Seq jumps older than the replayed chain are forgotten (no blacklist in the superblock), so
+ * a cut-off checkpoint before them is not recognised by rule 3. Alloc family btrees are
+ * scanned like the others (bcachefs reconstructs them instead); the alloc and backpointer
+ * passes recount whatever comes back.
  *
  * <p>Bounds: {@link #SLOTS_MAX} slots read, {@link #CANDIDATES_MAX} candidate leaves kept.
  * Past either the scan recovers nothing (a partial scan could miss the newer image that
@@ -99,6 +109,7 @@ final class NodeScan {
         long uncommitted;
         long reachable;
         long invalid;
+        long blocking;
         long overwritten;
         long accepted;
 
@@ -110,7 +121,8 @@ final class NodeScan {
                     .append(notOlderThanParent).append(" not older than the damaged node, ")
                     .append(uncommitted).append(" from uncommitted checkpoints, ")
                     .append(reachable).append(" reachable slots, ").append(invalid)
-                    .append(" damaged, ").append(overwritten).append(" overwritten by newer")
+                    .append(" damaged (").append(blocking).append(" of them still blocking older")
+                    .append(" copies), ").append(overwritten).append(" overwritten by newer")
                     .append("; ").append(unreadable).append(" slots unreadable");
         }
     }
@@ -126,6 +138,8 @@ final class NodeScan {
     /** Candidates by target, in the targets' order. */
     private final List<List<FoundNode>> candidates = new ArrayList<>();
     private final List<Target> targets;
+    /** Candidates whose image is damaged: blockers in {@link #choose}, never recovered. */
+    private final Set<Long> damagedImages = new java.util.HashSet<>();
     private int candidateCount;
 
     private NodeScan(BlockDevice device, Geometry g, ReplayPlan plan, List<Target> targets,
@@ -231,7 +245,7 @@ final class NodeScan {
             found.decodeKeys(image.clear());
         } catch (IOException | KeelException e) {
             counts.invalid++;
-            return false;
+            damagedImages.add(found.offsetBytes());
         }
         candidates.get(target).add(found);
         candidateCount++;
@@ -267,7 +281,10 @@ final class NodeScan {
         return true;
     }
 
-    /** Rule 5: newest first; a leaf overlapping an accepted (newer) one is dropped. */
+    /**
+     * Rule 5: newest first; a leaf overlapping an accepted (newer) one is dropped. Damaged
+     * images are accepted as blockers, then left out of the result.
+     */
     private List<FoundNode> choose(List<FoundNode> found) {
         found.sort(Comparator.comparingLong(FoundNode::seq).reversed());
         TreeMap<Bpos, FoundNode> accepted = new TreeMap<>();
@@ -278,9 +295,19 @@ final class NodeScan {
                 continue;
             }
             accepted.put(f.minKey(), f);
-            counts.accepted++;
+            if (damagedImages.contains(f.offsetBytes())) {
+                counts.blocking++;
+            } else {
+                counts.accepted++;
+            }
         }
-        return new ArrayList<>(accepted.values());
+        List<FoundNode> out = new ArrayList<>();
+        for (FoundNode f : accepted.values()) {
+            if (!damagedImages.contains(f.offsetBytes())) {
+                out.add(f);
+            }
+        }
+        return out;
     }
 
     /** The ranges of {@code damaged} that {@code leaves} (in key order, disjoint) leave out. */

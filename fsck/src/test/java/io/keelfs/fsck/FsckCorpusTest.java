@@ -299,13 +299,11 @@ class FsckCorpusTest {
     }
 
     /**
-     * A stale copy of an INODES leaf (taken before a file in its range was unlinked, the leaf
-     * rewritten by the next checkpoint) lies in a free bucket when the interior root above the
-     * new leaf is damaged: the scan finds both, the newer wins, the unlinked file stays gone.
+     * Unlinks /many/m7 of an image of many files, so the next checkpoint rewrites the INODES
+     * leaf holding its inode, and puts the leaf's image from before into a free bucket (a stale
+     * copy, as a freed slot keeps one). Returns m7's inode number.
      */
-    @Test
-    void staleCopyOfALeafInAFreedBucketIsNotResurrected() throws Exception {
-        CorpusImage many = CorpusImage.populatedMany(MANY_FILES);
+    private static long staleLeafCopy(CorpusImage many) throws Exception {
         long victim;
         KeelImage.Options ro = CorpusImage.options().withEngine(
                 CorpusImage.options().engine().withReadOnly(true));
@@ -322,6 +320,17 @@ class FsckCorpusTest {
         assertTrue(newLeaf.seq() > staleLeaf.seq(), newLeaf + " rewrote " + staleLeaf);
         long free = many.read(t -> firstBucketOf(t, DataType.FREE));
         many.device.write(free * CorpusImage.BUCKET, stale.clear(), false);
+        return victim;
+    }
+
+    /**
+     * A stale copy of an INODES leaf lies in a free bucket when the interior root above the
+     * newer leaf is damaged: the scan finds both, the newer wins, the unlinked file stays gone.
+     */
+    @Test
+    void staleCopyOfALeafInAFreedBucketIsNotResurrected() throws Exception {
+        CorpusImage many = CorpusImage.populatedMany(MANY_FILES);
+        long victim = staleLeafCopy(many);
         Map<Long, String> manyBefore = many.snapshot();
         assertTrue(!manyBefore.containsKey(victim), "unlinked");
         NodePointer root = interiorRoot(many, BtreeId.INODES);
@@ -335,6 +344,34 @@ class FsckCorpusTest {
         assertEquals(manyBefore, many.snapshot());
         assertTrue(many.read(t -> t.get(BtreeId.INODES, Bpos.of(victim, 0))) == null,
                 "the unlinked inode came back from the stale leaf");
+    }
+
+    /**
+     * The same stale copy, with the newer leaf damaged too: the damaged leaf's header still
+     * blocks the older copy, so its files are lost (as a damaged leaf's are), not replaced by
+     * their state before the unlink.
+     */
+    @Test
+    void staleCopyDoesNotStandInForADamagedLeafUnderADamagedInteriorNode() throws Exception {
+        CorpusImage many = CorpusImage.populatedMany(MANY_FILES);
+        long victim = staleLeafCopy(many);
+        Map<Long, String> manyBefore = many.snapshot();
+        NodePointer leaf = leafHolding(many, BtreeId.INODES, victim);
+        Set<Long> lost = new java.util.HashSet<>();
+        for (long ino : manyBefore.keySet()) {
+            if (ino >= leaf.minKey().inode() && ino <= leaf.maxKey().inode()) {
+                lost.add(ino);
+            }
+        }
+        many.flipByte(leaf.offsetBytes() + 500);
+        many.flipByte(interiorRoot(many, BtreeId.INODES).offsetBytes()
+                + NodeHeader.HEADER_BYTES + 30);
+        repairable(many, manyBefore, "btree-node", lost);
+        assertTrue(many.read(t -> t.get(BtreeId.INODES, Bpos.of(victim, 0))) == null,
+                "the unlinked inode came back from the stale leaf");
+        Map<Long, String> after = many.snapshot();
+        assertTrue(manyBefore.size() - lost.size() <= after.size(), "only the leaf's files"
+                + " are lost: " + after.size() + " of " + manyBefore.size());
     }
 
     /** The leaf of {@code id} whose range holds inode {@code ino}. */
