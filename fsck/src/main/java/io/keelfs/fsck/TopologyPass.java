@@ -36,9 +36,10 @@ import java.util.stream.LongStream;
  * walk found such a node, and their keys join the rebuild; their slots stay in use like the
  * readable nodes' and their buckets count as node buckets. The keys of damaged leaves, and of
  * ranges the scan found no leaf for, are lost, and the later passes repair what that leaves
- * behind (alloc counts, backpointers, dangling dirents, unreachable inodes to /lost+found). Without --repair the same rebuilt trees are only read, so the later passes
- * report what the repair would lose. The damaged nodes are reported at the end of the run:
- * fixed once the rebuilt trees were checkpointed ({@link ClosePass}).
+ * behind (alloc counts, backpointers, dangling dirents, unreachable inodes to /lost+found).
+ * Without --repair the same rebuilt trees are only read, so the later passes report what the
+ * repair would lose. The damaged nodes are reported at the end of the run: fixed once the
+ * rebuilt trees were checkpointed ({@link ClosePass}).
  *
  * <p>Heap: the clean nodes read, handed to the engine of the filesystem passes (the cache
  * bound of an engine); the salvaged keys of the damaged btrees, found leaves' included (the
