@@ -7,7 +7,8 @@
  * {@link io.keelfs.btree.SlotNodeStore} (node slots in fixed ranges of the device) and
  * {@link io.keelfs.btree.BucketNodeStore} (node slots in buckets handed over one by one),
  * {@link io.keelfs.btree.NodeCache} (clean nodes, bounded in bytes),
- * {@link io.keelfs.btree.CheckpointWrites} (a deferred checkpoint's node images).
+ * {@link io.keelfs.btree.CheckpointWrites} (a deferred checkpoint's node images),
+ * {@link io.keelfs.btree.FoundNode} (a node image found by a scan, without a pointer).
  *
  * <p>Owns: the in-memory trees and their invariants (keys ordered; children tile their
  * parent's range one level down; a dirty node's parent is dirty; a dirty node is pinned and

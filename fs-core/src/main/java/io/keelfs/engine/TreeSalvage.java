@@ -12,8 +12,10 @@ import java.util.List;
  * nodes' slots stay in use for the life of the engine, so a crash before the new roots are
  * durable leaves the old tree as it was for the next fsck.
  *
- * @param keys the live keys of the readable leaves, in key order
- * @param nodeOffsets the slots of the old tree's readable nodes (kept in use, never rewritten)
+ * @param keys the live keys of the readable leaves and of the leaves fsck's node scan found
+ *     under damaged interior nodes, in key order
+ * @param nodeOffsets the slots of the old tree's readable nodes and of those found leaves
+ *     (kept in use, never rewritten)
  */
 public record TreeSalvage(List<Bkey> keys, long[] nodeOffsets) {
     public TreeSalvage {

@@ -14,9 +14,12 @@ import io.keelfs.format.Geometry;
 import io.keelfs.format.NodePointer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.LongStream;
 
 /**
  * Pass 3: every btree node as it is on disk (the roots the journal names), leaves included:
@@ -28,15 +31,19 @@ import java.util.Map;
  * <p>Repair (bcachefs check_topology drops an unreadable node and stretches its siblings over
  * the gap): a btree with damaged nodes is walked again to save the keys of every leaf still
  * readable, and {@link OpenPass} opens the engine with that btree rebuilt from them (see
- * {@link TreeSalvage}); the keys of the damaged nodes are lost, and the later passes repair
- * what that leaves behind (alloc counts, backpointers, dangling dirents, unreachable inodes to
- * /lost+found). Without --repair the same rebuilt trees are only read, so the later passes
- * report what the repair would lose. The damaged nodes are reported at the end of the run:
- * fixed once the rebuilt trees were checkpointed ({@link ClosePass}).
+ * {@link TreeSalvage}). The leaves under a damaged interior node, which no walk reaches, are
+ * found by a {@link NodeScan} of the device (bcachefs scan_for_btree_nodes), run only when a
+ * walk found such a node, and their keys join the rebuild; their slots stay in use like the
+ * readable nodes' and their buckets count as node buckets. The keys of damaged leaves, and of
+ * ranges the scan found no leaf for, are lost, and the later passes repair what that leaves
+ * behind (alloc counts, backpointers, dangling dirents, unreachable inodes to /lost+found).
+ * Without --repair the same rebuilt trees are only read, so the later passes report what the
+ * repair would lose. The damaged nodes are reported at the end of the run: fixed once the
+ * rebuilt trees were checkpointed ({@link ClosePass}).
  *
  * <p>Heap: the clean nodes read, handed to the engine of the filesystem passes (the cache
- * bound of an engine); the salvaged keys of the damaged btrees (the engine would hold them as dirty nodes
- * until the first checkpoint anyway).
+ * bound of an engine); the salvaged keys of the damaged btrees, found leaves' included (the
+ * engine would hold them as dirty nodes until the first checkpoint anyway).
  */
 final class TopologyPass implements FsckPass {
     /**
@@ -77,6 +84,8 @@ final class TopologyPass implements FsckPass {
                 g.nodeSizeBytes());
         Map<Long, BtreeId> seen = new HashMap<>();
         ctx.nodeBuckets = new java.util.BitSet();
+        Map<BtreeId, List<Damaged>> damagedByTree = new EnumMap<>(BtreeId.class);
+        List<NodeScan.Target> targets = new ArrayList<>();
         for (BtreeId id : BtreeId.values()) {
             List<Damaged> damaged = new ArrayList<>();
             TreeCheck.Result r = TreeCheck.walk(trees.tree(id), new TreeCheck.Sink() {
@@ -85,6 +94,9 @@ final class TopologyPass implements FsckPass {
                     damaged.add(new Damaged("btree " + btree + " level " + ptr.level() + " ["
                             + ptr.minKey() + ".." + ptr.maxKey() + "] @" + ptr.offsetBytes(),
                             error.getMessage()));
+                    if (ptr.level() > 0) {
+                        targets.add(new NodeScan.Target(btree, ptr));
+                    }
                 }
 
                 @Override
@@ -102,9 +114,33 @@ final class TopologyPass implements FsckPass {
                         id, r.nodes(), r.keys(), r.damaged()));
             }
             if (!damaged.isEmpty()) {
-                salvage(ctx, trees.tree(id), seen, damaged);
+                damagedByTree.put(id, damaged);
             }
         }
+        Map<BtreeId, NodeScan.Recovered> recovered = scan(ctx, g, targets, seen);
+        for (Map.Entry<BtreeId, List<Damaged>> e : damagedByTree.entrySet()) {
+            salvage(ctx, trees.tree(e.getKey()), seen, e.getValue(), recovered.get(e.getKey()));
+        }
+    }
+
+    /**
+     * Runs the node scan for the leaves under damaged interior nodes (none: no scan, so a
+     * clean image or a damaged leaf costs nothing) and reports what it found.
+     */
+    private static Map<BtreeId, NodeScan.Recovered> scan(FsckContext ctx, Geometry g,
+            List<NodeScan.Target> targets, Map<Long, BtreeId> seen) {
+        if (targets.isEmpty()) {
+            return Map.of();
+        }
+        NodeScan.Result result = NodeScan.run(ctx.device, g, ctx.plan, targets, seen.keySet());
+        StringBuilder sb = new StringBuilder("topology: node scan for the leaves under ")
+                .append(targets.size()).append(" damaged interior nodes: ");
+        result.counts().appendTo(sb);
+        if (result.stopped() != null) {
+            sb.append("; ").append(result.stopped()).append(": nothing recovered");
+        }
+        ctx.report.info(sb.toString());
+        return result.recovered();
     }
 
     /**
@@ -113,12 +149,14 @@ final class TopologyPass implements FsckPass {
      * topology damaged (the filesystem passes are then skipped).
      */
     private static void salvage(FsckContext ctx, Btree tree, Map<Long, BtreeId> seen,
-            List<Damaged> damaged) {
+            List<Damaged> damaged, NodeScan.Recovered found) {
         BtreeId id = tree.id();
         boolean rebuild = !ctx.options.repair() || ctx.options.assumeYes()
                 || ctx.questioner.ask(NAME + ": btree " + id + " has " + damaged.size()
-                        + " damaged nodes. Rebuild it from its readable leaves (the damaged"
-                        + " nodes' keys are lost)?");
+                        + " damaged nodes. Rebuild it from its readable leaves"
+                        + (found == null ? "" : " and the " + found.offsets().length
+                                + " leaves the node scan found under them")
+                        + " (the other keys of the damaged nodes are lost)?");
         if (!rebuild) {
             for (Damaged d : damaged) {
                 ctx.report.problem(NAME, "btree-node", d.place(), d.text()
@@ -159,11 +197,32 @@ final class TopologyPass implements FsckPass {
                 return true;
             }
         }, others);
-        ctx.salvaged.put(id, new TreeSalvage(keys, Arrays.copyOf(offsets[0], n[0])));
+        long[] kept = Arrays.copyOf(offsets[0], n[0]);
+        String scanned = "";
+        if (found != null) {
+            keys.addAll(found.keys());
+            keys.sort(Comparator.comparing(Bkey::pos));
+            kept = LongStream.concat(Arrays.stream(kept), Arrays.stream(found.offsets()))
+                    .toArray();
+            // The found leaves' buckets hold live nodes again (the alloc pass counts them).
+            for (long offset : found.offsets()) {
+                ctx.nodeBuckets.set(Math.toIntExact(offset / g(ctx).bucketSizeBytes()));
+            }
+            scanned = String.format("; the node scan found %d leaves (%d keys) under them%s",
+                    found.offsets().length, found.keys().size(), found.gaps().isEmpty() ? ""
+                            : ", not covering " + String.join(", ", found.gaps())
+                                    + " (those keys are lost)");
+        }
+        ctx.salvaged.put(id, new TreeSalvage(keys, kept));
         ctx.damagedNodes.addAll(damaged);
-        ctx.report.info(String.format("topology: btree %s: %d damaged nodes dropped; %s from"
-                + " its readable leaves (%d keys)", id, damaged.size(),
-                ctx.options.repair() ? "rebuilding it" : "checking it as rebuilt", keys.size()));
+        ctx.report.info(String.format("topology: btree %s: %d damaged nodes dropped%s; %s from"
+                + " its readable%s leaves (%d keys)", id, damaged.size(), scanned,
+                ctx.options.repair() ? "rebuilding it" : "checking it as rebuilt",
+                found == null ? "" : " and found", keys.size()));
+    }
+
+    private static Geometry g(FsckContext ctx) {
+        return ctx.superblock.geometry();
     }
 
     /**
