@@ -117,7 +117,25 @@ final class FuseRequestLoop {
         void fuse_chan_destroy(Pointer channel);
     }
 
+    /**
+     * Test hooks (STYLE.md section 7) at the loop's two failure points: every libfuse call
+     * (a test wraps the binding to make a receive fail) and the start of each worker (a test
+     * makes one fail as when no native thread is left). {@link #NONE} in production.
+     */
+    interface Hooks {
+        Hooks NONE = new Hooks() { };
+
+        default Libfuse wrap(Libfuse lib) {
+            return lib;
+        }
+
+        default Thread newWorker(Runnable body, String name) {
+            return new Thread(body, name);
+        }
+    }
+
     private final Libfuse lib;
+    private final Hooks hooks;
     private final Pointer fuse;
     private final Pointer mountpoint;
     private final Pointer session;
@@ -132,8 +150,10 @@ final class FuseRequestLoop {
     /** Likewise, for the INIT request ({@link InitReply}). */
     private ReplyChannel initReplies;
 
-    private FuseRequestLoop(Libfuse lib, Pointer fuse, Pointer mountpoint, boolean multithreaded) {
+    private FuseRequestLoop(Libfuse lib, Hooks hooks, Pointer fuse, Pointer mountpoint,
+            boolean multithreaded) {
         this.lib = lib;
+        this.hooks = hooks;
         this.fuse = fuse;
         this.mountpoint = mountpoint;
         this.multithreaded = multithreaded;
@@ -148,8 +168,9 @@ final class FuseRequestLoop {
      * mountpoint, {@code -f} and {@code -o} lists, as for fuse_main). Returns null if libfuse
      * refused (it printed its reason on stderr); nothing is mounted then.
      */
-    static FuseRequestLoop setup(FuseOperations operations, String[] argv) {
-        Libfuse lib = LibraryLoader.create(Libfuse.class).failImmediately().load("libfuse.so.2");
+    static FuseRequestLoop setup(FuseOperations operations, String[] argv, Hooks hooks) {
+        Libfuse lib = hooks.wrap(
+                LibraryLoader.create(Libfuse.class).failImmediately().load("libfuse.so.2"));
         PointerByReference mountpoint = new PointerByReference();
         IntByReference multithreaded = new IntByReference();
         Pointer fuse = lib.fuse_setup(argv.length, argv, operations, Struct.size(operations),
@@ -157,7 +178,8 @@ final class FuseRequestLoop {
         if (fuse == null) {
             return null;
         }
-        return new FuseRequestLoop(lib, fuse, mountpoint.getValue(), multithreaded.intValue() != 0);
+        return new FuseRequestLoop(lib, hooks, fuse, mountpoint.getValue(),
+                multithreaded.intValue() != 0);
     }
 
     /**
@@ -182,7 +204,7 @@ final class FuseRequestLoop {
         try {
             synchronized (workers) {
                 for (int i = 0; i < count; i++) {
-                    Thread t = new Thread(() -> work(wake), THREAD_NAME_PREFIX + i);
+                    Thread t = hooks.newWorker(() -> work(wake), THREAD_NAME_PREFIX + i);
                     t.setDaemon(true);
                     workers.add(t);
                 }

@@ -74,6 +74,8 @@ public final class MountSession {
     private final Thread exitHook = new Thread(this::unmountAndWait, "keelfs-unmount-on-exit");
     private volatile Runnable onReady = () -> { };
     private volatile FuseRequestLoop loop;
+    /** Tests force the loop's failures through these (set before {@link #serve}). */
+    private volatile FuseRequestLoop.Hooks loopHooks = FuseRequestLoop.Hooks.NONE;
 
     private MountSession(Path image, Path mountpoint, MountOptions options, Filesystem fs) {
         this.image = image;
@@ -254,7 +256,8 @@ public final class MountSession {
         List<String> argv = new ArrayList<>(List.of(fuse.getFSName(), "-f",
                 mountpoint.toString()));
         argv.addAll(libfuseArgs);
-        FuseRequestLoop l = FuseRequestLoop.setup(fuse.operations(), argv.toArray(String[]::new));
+        FuseRequestLoop l = FuseRequestLoop.setup(fuse.operations(), argv.toArray(String[]::new),
+                loopHooks);
         if (l == null) {
             return; // Never ready: serve() reports it; libfuse printed why.
         }
@@ -269,6 +272,10 @@ public final class MountSession {
             throw new IllegalStateException("the FUSE request loop failed (" + error
                     + ", logged above) and unmounted " + mountpoint);
         }
+    }
+
+    void setLoopHooks(FuseRequestLoop.Hooks hooks) {
+        this.loopHooks = hooks;
     }
 
     /** The threads serving requests (empty with the libfuse loop or before serving). */
