@@ -33,8 +33,15 @@ import java.util.List;
  * extents (with their backpointer) and then rewrite the alloc records and derived keys from
  * the recount.
  *
+ * <p>Shared scans: in the same snapshot the pass reads the namespace pass's
+ * {@link InodeIndex} (inodes, orphans), looks each extent's owner up there (no inode decoded
+ * twice) and counts the extents into it, so INODES and EXTENTS are each scanned once for both
+ * passes ({@link FsckContext#sharedIndex}; a repair in between makes the namespace pass read
+ * afresh).
+ *
  * <p>Heap: three arrays of the bucket count (a 1 TiB image of 1 MiB buckets: 1M buckets,
- * 13 MiB), plus the bounded {@link Findings}; the extents are streamed.
+ * 13 MiB), plus the bounded {@link Findings}; the extents are streamed. The inode index is
+ * the namespace pass's, only built earlier.
  */
 final class AllocPass implements FsckPass {
     static final String NAME = "alloc";
@@ -75,6 +82,16 @@ final class AllocPass implements FsckPass {
         long pairSum;
         long pairXor;
         long pairs;
+        /**
+         * The inodes (read before the scan): owners are looked up here, not decoded again;
+         * null if there were more than an index holds (owners then come from INODES).
+         */
+        InodeIndex idx;
+        /** This scan also counts the extents into {@link #idx} for the namespace pass. */
+        boolean countsExtents;
+        /** The rows of the last owner and of the last extent counted (find hints). */
+        int ownerRow = -1;
+        int countRow = -1;
         TransactionIterator inodes;
         Bkey inodeAt;
 
@@ -96,21 +113,42 @@ final class AllocPass implements FsckPass {
             return;
         }
         Scan fast = new Scan(ctx.superblock.geometry(), ctx.backpointersRewritten);
-        Scan s = ctx.engine().read(txn -> {
-            // Fast path: extents hashed, not looked up; if the backpointers hash the same,
-            // every extent has exactly its backpointer and no place is claimed twice.
-            readRecords(txn, fast);
-            scanExtents(ctx, txn, fast);
-            Scan chosen = fast;
-            if (!digestMatches(ctx, txn, fast)) {
-                chosen = new Scan(ctx.superblock.geometry(), ctx.backpointersRewritten);
-                chosen.lookups = true;
-                readRecords(txn, chosen);
-                scanExtents(ctx, txn, chosen);
+        // The namespace pass's inode index is read here, in the same snapshot, and the extent
+        // scan counts into it: each of INODES and EXTENTS is scanned once for both passes.
+        InodeIndex idx = InodeIndex.forExpected(ctx.inodeKeys);
+        Findings inodeFindings = new Findings();
+        long fixedBefore = ctx.report.fixedCount();
+        Scan s;
+        try {
+            s = ctx.engine().read(txn -> {
+                if (NamespacePass.readInodes(txn, idx, inodeFindings)) {
+                    NamespacePass.readOrphans(txn, idx, inodeFindings);
+                    fast.idx = idx;
+                    fast.countsExtents = true;
+                }
+                // Fast path: extents hashed, not looked up; if the backpointers hash the same,
+                // every extent has exactly its backpointer and no place is claimed twice.
+                readRecords(txn, fast);
+                scanExtents(ctx, txn, fast);
+                Scan chosen = fast;
+                if (!digestMatches(ctx, txn, fast)) {
+                    chosen = new Scan(ctx.superblock.geometry(), ctx.backpointersRewritten);
+                    chosen.lookups = true;
+                    chosen.idx = fast.idx;
+                    readRecords(txn, chosen);
+                    scanExtents(ctx, txn, chosen);
+                }
+                checkReservedTotal(chosen);
+                return chosen;
+            });
+        } finally {
+            if (fast.idx == null) {
+                idx.close();
             }
-            checkReservedTotal(chosen);
-            return chosen;
-        });
+        }
+        if (fast.idx != null) {
+            ctx.sharedIndex = new FsckContext.SharedIndex(idx, inodeFindings, fixedBefore);
+        }
         ctx.backpointersVerified = !s.lookups && s.findings.isEmpty();
         ctx.engine().read(txn -> {
             compare(ctx, txn, s);
@@ -177,6 +215,9 @@ final class AllocPass implements FsckPass {
             Bpos pos = k.pos();
             if (pos.equals(ExtentKeys.RESERVED_TOTAL_POS)) {
                 s.totalKey = k;
+                if (s.countsExtents) {
+                    NamespacePass.countExtentKey(k, s.idx, s.g, -1);
+                }
                 continue;
             }
             if (ExtentKeys.isReservation(k)) {
@@ -190,6 +231,9 @@ final class AllocPass implements FsckPass {
                 s.findings.add("extent-invalid", "extent key " + pos, ex.getMessage() + "; delete it",
                         t -> t.delete(BtreeId.EXTENTS, pos));
                 continue;
+            }
+            if (s.countsExtents) {
+                s.countRow = NamespacePass.countExtent(e, s.idx, s.countRow);
             }
             checkExtent(txn, s, e);
         }
@@ -209,6 +253,9 @@ final class AllocPass implements FsckPass {
             s.findings.add("reservation-invalid", "extent key " + pos, ex.getMessage()
                     + "; delete it", t -> t.delete(BtreeId.EXTENTS, pos));
             return;
+        }
+        if (s.countsExtents) {
+            NamespacePass.countReservation(r, s.idx);
         }
         if (!ownerIsFile(txn, s, r.ino())) {
             s.findings.add("reservation-owner", "extent key " + pos, r + ": its inode is"
@@ -282,12 +329,22 @@ final class AllocPass implements FsckPass {
         s.live[bi] += e.lengthBytes();
     }
 
-    /** Whether {@code ino} is a regular file (cached while the scan stays in its keys). */
+    /**
+     * Whether {@code ino} is a regular file (cached while the scan stays in its keys): from
+     * the inode index, or without one from INODES.
+     */
     private static boolean ownerIsFile(Transaction txn, Scan s, long ino) throws KeelException {
         if (ino != s.ownerIno) {
             s.ownerIno = ino;
-            Bkey ik = ownerKey(txn, s, ino);
-            s.ownerOk = ik != null && ik.type() == KeyType.INODE && isRegular(ino, ik);
+            if (s.idx != null) {
+                // The index holds exactly the decodable INODE keys: what the else decodes.
+                int row = s.idx.find(ino, s.ownerRow);
+                s.ownerRow = row >= 0 ? row : s.ownerRow;
+                s.ownerOk = row >= 0 && FileMode.isRegular(s.idx.mode(row));
+            } else {
+                Bkey ik = ownerKey(txn, s, ino);
+                s.ownerOk = ik != null && ik.type() == KeyType.INODE && isRegular(ino, ik);
+            }
             s.prev = null;
         }
         return s.ownerOk;

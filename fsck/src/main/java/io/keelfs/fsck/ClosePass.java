@@ -39,6 +39,10 @@ final class ClosePass implements FsckPass {
     }
 
     static void closeQuietly(FsckContext ctx) {
+        if (ctx.sharedIndex != null) {
+            ctx.sharedIndex.index().close();
+            ctx.sharedIndex = null;
+        }
         if (ctx.managed != null) {
             try {
                 ctx.managed.close();

@@ -74,8 +74,22 @@ final class FsckContext {
      * order), for the backpointer pass to report; null if that scan did not finish.
      */
     List<BackpointerPass.Overlap> backpointerOverlaps;
+    /**
+     * The inode index the alloc pass built while it scanned (inodes, orphans, extents
+     * counted; see {@link SharedIndex}), for the namespace pass to complete with the dirents
+     * instead of scanning INODES and EXTENTS again; null when not built or already taken.
+     */
+    SharedIndex sharedIndex;
     /** Set by a namespace repair: counts read before it are stale. */
     boolean namespaceChanged;
+
+    /**
+     * An {@link InodeIndex} read by one pass for a later one, with the namespace findings its
+     * reading made (bad inodes, the inode counter, symlink targets, dangling orphan keys), and
+     * the report's fixed count when it was read: a repair since (a different count) makes it
+     * stale, and the later pass reads afresh. The taker closes the index.
+     */
+    record SharedIndex(InodeIndex index, Findings findings, long fixedCount) {}
 
     FsckContext(BlockDevice device, FsckOptions options, FsckReport report,
             Questioner questioner, Progress progress) {

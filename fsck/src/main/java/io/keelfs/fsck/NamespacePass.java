@@ -36,6 +36,10 @@ import java.util.Map;
  * last nlinks (recounted after the repairs above: files against their dirents, directories
  * against 2 + subdirectories, a directory's parent pointer).
  *
+ * <p>The index comes from the alloc pass (inodes, orphans and extents read along with its
+ * scans, {@link FsckContext#sharedIndex}); this pass adds the dirents. Without it (the alloc
+ * pass skipped, or a repair since) the pass reads all four btrees itself.
+ *
  * <p>Names hash with the on-disk default {@link NameHash#SIPHASH}.
  */
 final class NamespacePass implements FsckPass {
@@ -53,9 +57,10 @@ final class NamespacePass implements FsckPass {
             return;
         }
         boolean rootReported = checkRoot(ctx);
-        Findings findings = new Findings();
         Geometry g = ctx.superblock.geometry();
-        InodeIndex idx = readAll(ctx, g, findings);
+        FsckContext.SharedIndex shared = readShared(ctx);
+        Findings findings = shared != null ? shared.findings() : new Findings();
+        InodeIndex idx = shared != null ? shared.index() : readAll(ctx, g, findings);
         if (idx == null) {
             ctx.report.operationalError("namespace: more than " + InodeIndex.INODES_MAX
                     + " inodes");
@@ -135,9 +140,9 @@ final class NamespacePass implements FsckPass {
         boolean fits = false;
         try {
             fits = ctx.engine().read(txn -> {
-            if (!readInodes(txn, idx, findings)) {
-                return false;
-            }
+                if (!readInodes(txn, idx, findings)) {
+                    return false;
+                }
                 readOrphans(txn, idx, findings);
                 readExtents(txn, idx, g);
                 countDirents(txn, idx, findings);
@@ -151,7 +156,41 @@ final class NamespacePass implements FsckPass {
         return fits ? idx : null;
     }
 
-    private static boolean readInodes(Transaction txn, InodeIndex idx, Findings findings)
+    /**
+     * The index and findings the alloc pass read along with its own scans (inodes, orphans
+     * and extents counted: {@link FsckContext#sharedIndex}), completed with the dirents; null
+     * (the shared index closed) when there is none or a repair since may have made it stale.
+     */
+    private static FsckContext.SharedIndex readShared(FsckContext ctx) throws KeelException {
+        FsckContext.SharedIndex shared = ctx.sharedIndex;
+        ctx.sharedIndex = null;
+        if (shared == null) {
+            return null;
+        }
+        if (shared.fixedCount() != ctx.report.fixedCount() || ctx.rewritten) {
+            shared.index().close();
+            return null;
+        }
+        boolean done = false;
+        try {
+            ctx.engine().read(txn -> {
+                countDirents(txn, shared.index(), shared.findings());
+                return null;
+            });
+            done = true;
+        } finally {
+            if (!done) {
+                shared.index().close();
+            }
+        }
+        return shared;
+    }
+
+    /**
+     * Adds every valid inode to {@code idx} (in order) and notes the bad ones and the inode
+     * counter in {@code findings}; false if there are more than the index holds.
+     */
+    static boolean readInodes(Transaction txn, InodeIndex idx, Findings findings)
             throws KeelException {
         TransactionIterator it = txn.iterator(BtreeId.INODES, Bpos.MIN);
         long counted = -1;
@@ -207,7 +246,7 @@ final class NamespacePass implements FsckPass {
         }
     }
 
-    private static void readOrphans(Transaction txn, InodeIndex idx, Findings findings)
+    static void readOrphans(Transaction txn, InodeIndex idx, Findings findings)
             throws KeelException {
         TransactionIterator it = txn.iterator(BtreeId.ORPHANS, Bpos.MIN);
         for (Bkey k = it.next(); k != null; k = it.next()) {
@@ -227,23 +266,38 @@ final class NamespacePass implements FsckPass {
         TransactionIterator it = txn.iterator(BtreeId.EXTENTS, Bpos.MIN);
         int i = -1;
         for (Bkey k = it.next(); k != null; k = it.next()) {
-            if (ExtentKeys.isReservation(k)) {
-                countReservation(k, idx, g);
-                continue;
-            }
-            ExtentView e;
-            try {
-                e = ExtentKeys.extent(k, g.blockSizeBytes(), g.bucketSizeBytes());
-            } catch (KeelException ex) {
-                continue;
-            }
-            i = idx.find(e.ino(), i);
-            if (i >= 0) {
-                idx.set(i, InodeIndex.EXTENT_END, Math.max(idx.get(i, InodeIndex.EXTENT_END),
-                        e.endBytes()));
-                idx.add(i, InodeIndex.EXTENT_BYTES, e.lengthBytes());
-            }
+            i = countExtentKey(k, idx, g, i);
         }
+    }
+
+    /**
+     * Counts one EXTENTS key into its inode's row (extent end and bytes; a reservation's
+     * bytes); an undecodable key counts nothing (the alloc pass reports it). {@code hint}: the
+     * row the last extent found (or -1); returns the row to pass next.
+     */
+    static int countExtentKey(Bkey k, InodeIndex idx, Geometry g, int hint) {
+        if (ExtentKeys.isReservation(k)) {
+            countReservation(k, idx, g);
+            return hint;
+        }
+        ExtentView e;
+        try {
+            e = ExtentKeys.extent(k, g.blockSizeBytes(), g.bucketSizeBytes());
+        } catch (KeelException ex) {
+            return hint;
+        }
+        return countExtent(e, idx, hint);
+    }
+
+    /** {@link #countExtentKey} for an extent already decoded. */
+    static int countExtent(ExtentView e, InodeIndex idx, int hint) {
+        int i = idx.find(e.ino(), hint);
+        if (i >= 0) {
+            idx.set(i, InodeIndex.EXTENT_END, Math.max(idx.get(i, InodeIndex.EXTENT_END),
+                    e.endBytes()));
+            idx.add(i, InodeIndex.EXTENT_BYTES, e.lengthBytes());
+        }
+        return i;
     }
 
     /**
@@ -252,13 +306,17 @@ final class NamespacePass implements FsckPass {
      */
     private static void countReservation(Bkey k, InodeIndex idx, Geometry g) {
         try {
-            ExtentKeys.ReservationView r = ExtentKeys.reservation(k, g.blockSizeBytes());
-            int i = idx.find(r.ino());
-            if (i >= 0) {
-                idx.add(i, InodeIndex.EXTENT_BYTES, r.lengthBytes());
-            }
+            countReservation(ExtentKeys.reservation(k, g.blockSizeBytes()), idx);
         } catch (KeelException ex) {
             // The alloc pass reports and deletes it.
+        }
+    }
+
+    /** {@link #countReservation(Bkey, InodeIndex, Geometry)} for a reservation decoded. */
+    static void countReservation(ExtentKeys.ReservationView r, InodeIndex idx) {
+        int i = idx.find(r.ino());
+        if (i >= 0) {
+            idx.add(i, InodeIndex.EXTENT_BYTES, r.lengthBytes());
         }
     }
 
