@@ -454,19 +454,11 @@ public final class Btree {
 
     /** The clean node {@code ptr} leads to, from the cache or read and checked. */
     Node load(NodePointer ptr, boolean isRoot) throws KeelException {
-        Node node = cache.get(ptr.offsetBytes());
+        Node node = cached(ptr);
         if (node != null) {
-            cacheHits.increment();
-            NodeCodec.checkCached(node, ptr, id);
             return node;
         }
-        if (!store.isSlot(ptr.offsetBytes())) {
-            corruptReads.increment();
-            throw new TopologyException(String.format("%s points at offset %d, not a node slot",
-                    NodeCodec.describe(id, ptr), ptr.offsetBytes()), ptr.offsetBytes());
-        }
-        nodeReads.increment();
-        ByteBuffer image = store.read(ptr.offsetBytes(), nodeSizeBytes);
+        ByteBuffer image = readImage(ptr);
         try {
             node = NodeCodec.decode(image, ptr, id, isRoot);
         } catch (CorruptException e) {
@@ -475,6 +467,46 @@ public final class Btree {
         }
         cache.put(ptr.offsetBytes(), node);
         return node;
+    }
+
+    /**
+     * Checks the leaf {@code ptr} leads to as {@link #load} would and returns its key count,
+     * without making (or caching) the node when it is not cached: for {@link TreeCheck},
+     * whose walk of every leaf would otherwise build each one only to drop it.
+     */
+    int checkLeaf(NodePointer ptr) throws KeelException {
+        Node node = cached(ptr);
+        if (node != null) {
+            return node.count();
+        }
+        ByteBuffer image = readImage(ptr);
+        try {
+            return NodeCodec.checkLeaf(image, ptr, id, false);
+        } catch (CorruptException e) {
+            corruptReads.increment();
+            throw e;
+        }
+    }
+
+    /** The cached node {@code ptr} leads to, checked against it; null if not cached. */
+    private Node cached(NodePointer ptr) throws KeelException {
+        Node node = cache.get(ptr.offsetBytes());
+        if (node != null) {
+            cacheHits.increment();
+            NodeCodec.checkCached(node, ptr, id);
+        }
+        return node;
+    }
+
+    /** The image at {@code ptr}'s offset, which must be a node slot. */
+    private ByteBuffer readImage(NodePointer ptr) throws KeelException {
+        if (!store.isSlot(ptr.offsetBytes())) {
+            corruptReads.increment();
+            throw new TopologyException(String.format("%s points at offset %d, not a node slot",
+                    NodeCodec.describe(id, ptr), ptr.offsetBytes()), ptr.offsetBytes());
+        }
+        nodeReads.increment();
+        return store.read(ptr.offsetBytes(), nodeSizeBytes);
     }
 
     // ---- Dirty bookkeeping (callers hold the exclusive lock) ------------------------------

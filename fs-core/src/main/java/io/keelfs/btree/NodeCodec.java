@@ -77,6 +77,39 @@ final class NodeCodec {
      */
     static Node decode(ByteBuffer image, NodePointer ptr, BtreeId btreeId, boolean root)
             throws ChecksumException, TopologyException {
+        NodeHeader h = checkImage(image, ptr, btreeId);
+        ByteBuffer keys = keysOf(image, h);
+        Node node = h.level() == 0
+                ? decodeLeaf(keys, h, btreeId, ptr, root, true)
+                : decodeInterior(keys, h, btreeId, ptr, root);
+        node.onDisk = ptr;
+        return node;
+    }
+
+    /**
+     * Checks the image of a leaf exactly as {@link #decode} does, without making the node
+     * (no key columns, no value arrays): for a walk that only checks and counts. Returns the
+     * leaf's key count.
+     */
+    static int checkLeaf(ByteBuffer image, NodePointer ptr, BtreeId btreeId, boolean root)
+            throws ChecksumException, TopologyException {
+        NodeHeader h = checkImage(image, ptr, btreeId);
+        if (h.level() != 0) {
+            throw bad(btreeId, ptr, "level %d image checked as a leaf", h.level());
+        }
+        decodeLeaf(keysOf(image, h), h, btreeId, ptr, root, false);
+        return h.keyCount();
+    }
+
+    private static ByteBuffer keysOf(ByteBuffer image, NodeHeader h) {
+        ByteBuffer keys = image.duplicate();
+        keys.limit(h.usedBytes()).position(NodeHeader.HEADER_BYTES);
+        return keys;
+    }
+
+    /** The header of the image, checked: magic, checksum, and against {@code ptr}. */
+    private static NodeHeader checkImage(ByteBuffer image, NodePointer ptr, BtreeId btreeId)
+            throws ChecksumException, TopologyException {
         NodeHeader h = NodeHeader.decodeFrom(image);
         int nodeSizeBytes = image.capacity();
         // Messages are built only on failure: decode is on every node-cache miss.
@@ -102,13 +135,7 @@ final class NodeCodec {
                     + " (node valid, but not the image the pointer"
                     + " was made for)", ptr.offsetBytes(), ptr.crc32c(), crc);
         }
-        ByteBuffer keys = image.duplicate();
-        keys.limit(h.usedBytes()).position(NodeHeader.HEADER_BYTES);
-        Node node = h.level() == 0
-                ? decodeLeaf(keys, h, btreeId, ptr, root)
-                : decodeInterior(keys, h, btreeId, ptr, root);
-        node.onDisk = ptr;
-        return node;
+        return h;
     }
 
     /** Checks that a node found in the cache is the one {@code ptr} means. */
@@ -173,31 +200,59 @@ final class NodeCodec {
         }
     }
 
-    private static LeafNode decodeLeaf(
-            ByteBuffer in, NodeHeader h, BtreeId btreeId, NodePointer ptr, boolean root)
-            throws TopologyException {
+    /** The leaf's keys, checked; with {@code make} false only checked (null returned). */
+    private static LeafNode decodeLeaf(ByteBuffer in, NodeHeader h, BtreeId btreeId,
+            NodePointer ptr, boolean root, boolean make) throws TopologyException {
         int n = checkKeyCount(in, h, btreeId, ptr, root, Bkey.HEADER_BYTES);
-        LeafNode leaf = new LeafNode(btreeId, h.minKey(), h.maxKey(), n);
-        Bpos prev = null;
+        LeafNode leaf = make ? new LeafNode(btreeId, h.minKey(), h.maxKey(), n) : null;
+        // Positions stay primitive (a Bpos per key is most of a scan's garbage under C1, which
+        // does no escape analysis); a Bpos is made only for an error message.
+        Bpos min = ptr.minKey();
+        Bpos max = ptr.maxKey();
+        long prevInode = 0;
+        long prevOffset = 0;
+        int prevSnapshot = 0;
         for (int i = 0; i < n; i++) {
             if (in.remaining() < Bkey.HEADER_BYTES) {
                 throw bad(btreeId, ptr, "key %d of %d truncated at byte %d", i, n, in.position());
             }
-            Bpos pos = Bpos.decodeFrom(in);
+            long inode = in.getLong();
+            long offset = in.getLong();
+            int snapshot = in.getInt();
             int type = in.get() & 0xff;
             int length = in.getShort() & 0xffff;
             if (length > Bkey.VALUE_BYTES_MAX || length > in.remaining()) {
                 throw bad(btreeId, ptr, "key %d at %s claims a %d-byte value, %d bytes remain",
-                        i, pos, length, in.remaining());
+                        i, new Bpos(inode, offset, snapshot), length, in.remaining());
             }
             if (type == KeyType.DELETED) {
-                throw bad(btreeId, ptr, "key %d at %s is a deletion; leaves hold none", i, pos);
+                throw bad(btreeId, ptr, "key %d at %s is a deletion; leaves hold none", i,
+                        new Bpos(inode, offset, snapshot));
             }
-            checkOrder(btreeId, ptr, i, prev, pos);
-            byte[] value = new byte[length];
-            in.get(value);
-            leaf.append(pos.inode(), pos.offset(), pos.snapshot(), type, value);
-            prev = pos;
+            if (i > 0 && compare(prevInode, prevOffset, prevSnapshot, inode, offset, snapshot)
+                    >= 0) {
+                throw bad(btreeId, ptr, "key %d at %s not after key at %s", i,
+                        new Bpos(inode, offset, snapshot),
+                        new Bpos(prevInode, prevOffset, prevSnapshot));
+            }
+            boolean belowMin = compare(inode, offset, snapshot, min.inode(), min.offset(),
+                    min.snapshot()) < 0;
+            boolean aboveMax = compare(inode, offset, snapshot, max.inode(), max.offset(),
+                    max.snapshot()) > 0;
+            if (belowMin || aboveMax) {
+                throw bad(btreeId, ptr, "key %d at %s outside the node's range", i,
+                        new Bpos(inode, offset, snapshot));
+            }
+            if (make) {
+                byte[] value = new byte[length];
+                in.get(value);
+                leaf.append(inode, offset, snapshot, type, value);
+            } else {
+                in.position(in.position() + length);
+            }
+            prevInode = inode;
+            prevOffset = offset;
+            prevSnapshot = snapshot;
         }
         checkConsumed(in, btreeId, ptr);
         return leaf;
@@ -259,14 +314,18 @@ final class NodeCodec {
         return n;
     }
 
-    private static void checkOrder(BtreeId btreeId, NodePointer ptr, int i, Bpos prev, Bpos pos)
-            throws TopologyException {
-        if (prev != null && prev.compareTo(pos) >= 0) {
-            throw bad(btreeId, ptr, "key %d at %s not after key at %s", i, pos, prev);
+    /** {@link Bpos#compareTo} of two positions given by their fields. */
+    private static int compare(long inodeA, long offsetA, int snapshotA, long inodeB,
+            long offsetB, int snapshotB) {
+        int c = Long.compareUnsigned(inodeA, inodeB);
+        if (c != 0) {
+            return c;
         }
-        if (pos.compareTo(ptr.minKey()) < 0 || pos.compareTo(ptr.maxKey()) > 0) {
-            throw bad(btreeId, ptr, "key %d at %s outside the node's range", i, pos);
+        c = Long.compareUnsigned(offsetA, offsetB);
+        if (c != 0) {
+            return c;
         }
+        return Integer.compareUnsigned(snapshotA, snapshotB);
     }
 
     private static void checkConsumed(ByteBuffer in, BtreeId btreeId, NodePointer ptr)
