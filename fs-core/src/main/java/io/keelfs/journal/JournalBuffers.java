@@ -57,6 +57,7 @@ final class JournalBuffers {
     @GuardedBy("lock") KeelException failure;
     @GuardedBy("lock") boolean closing;
     @GuardedBy("lock") long appends;
+    @GuardedBy("lock") long appendWakes;
     @GuardedBy("lock") long entriesWritten;
     @GuardedBy("lock") long flushes;
     @GuardedBy("lock") long bareFlushes;
@@ -167,7 +168,7 @@ final class JournalBuffers {
     @GuardedBy("lock")
     JournalWriter.Stats stats() {
         return new JournalWriter.Stats(appends, entriesWritten, flushes, bareFlushes,
-                journalFullStalls, reclaimRequests, flushNanos, flushNanosMax);
+                journalFullStalls, reclaimRequests, flushNanos, flushNanosMax, appendWakes);
     }
 
     @GuardedBy("lock")
