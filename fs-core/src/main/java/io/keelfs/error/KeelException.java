@@ -18,6 +18,12 @@ public abstract sealed class KeelException extends Exception
         this.errno = errno;
     }
 
+    /** {@code stackTrace} false: none is filled in (for refusals that are hot and expected). */
+    protected KeelException(Errno errno, String message, Throwable cause, boolean stackTrace) {
+        super(message, cause, true, stackTrace);
+        this.errno = errno;
+    }
+
     public Errno errno() {
         return errno;
     }

@@ -65,6 +65,7 @@ final class JournalBuffers {
     /** Batches a waiting committer wrote and flushed itself instead of the writer thread. */
     @GuardedBy("lock") long inlineBatches;
     @GuardedBy("lock") long appends;
+    @GuardedBy("lock") long appendWakes;
     @GuardedBy("lock") long entriesWritten;
     @GuardedBy("lock") long flushes;
     @GuardedBy("lock") long bareFlushes;
@@ -175,7 +176,8 @@ final class JournalBuffers {
     @GuardedBy("lock")
     JournalWriter.Stats stats() {
         return new JournalWriter.Stats(appends, entriesWritten, flushes, bareFlushes,
-                journalFullStalls, reclaimRequests, flushNanos, flushNanosMax, inlineBatches);
+                journalFullStalls, reclaimRequests, flushNanos, flushNanosMax, inlineBatches,
+                appendWakes);
     }
 
     @GuardedBy("lock")

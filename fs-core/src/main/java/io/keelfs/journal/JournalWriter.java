@@ -101,11 +101,12 @@ public final class JournalWriter implements AutoCloseable {
     /**
      * Counters of what happened, for tests, benchmarks and error messages: {@code flushNanos}
      * is the time spent in device flushes in all, {@code flushNanosMax} the longest one;
-     * {@code inlineBatches} counts batches a waiting committer wrote and flushed itself.
+     * {@code inlineBatches} counts batches a waiting committer wrote and flushed itself,
+     * {@code appendWakes} the appends that woke the writer thread.
      */
     public record Stats(long appends, long entriesWritten, long flushes, long bareFlushes,
             long journalFullStalls, long reclaimRequests, long flushNanos, long flushNanosMax,
-            long inlineBatches) {}
+            long inlineBatches, long appendWakes) {}
 
     private final BlockDevice device;
     private final JournalLayout layout;
@@ -268,14 +269,22 @@ public final class JournalWriter implements AutoCloseable {
                         Math.min(b.checkpointLastSeq, open.seq));
             }
             if (open.fits(recordBytes, layout.bucketSizeBytes())) {
-                if (!open.hasRecords()) {
+                boolean first = !open.hasRecords();
+                if (first) {
                     open.firstAppendNanos = System.nanoTime();
                 }
                 open.updates.addAll(updates);
                 open.recordBytes += recordBytes;
                 b.lastAppendedSeq = open.seq;
                 b.appends++;
-                b.writerWake.signal();
+                // The writer waits untimed while the open entry is empty, and until the first
+                // append's deadline once it is not; a later append changes neither unless it
+                // fills the entry. Waking the writer on every append cost it a futex wake and
+                // a context switch per commit, for nothing (issue 5).
+                if (first || open.recordBytes >= options.entryCloseBytes()) {
+                    b.appendWakes++;
+                    b.writerWake.signal();
+                }
                 return open.seq;
             }
             if (open.hasRecords() && !queueFull) {

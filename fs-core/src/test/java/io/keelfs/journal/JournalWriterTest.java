@@ -514,6 +514,53 @@ class JournalWriterTest {
         assertEquals(ok, w.durableSeq());
     }
 
+
+    /**
+     * Appends wake the writer thread only when it has something new to do (issue 5: a wake per
+     * commit cost a context switch per FUSE write): the first append to an open entry (the
+     * writer then waits with that append's deadline) and an append that fills the entry.
+     * Later appends ride on the pending deadline, and awaiting durability still wakes it.
+     */
+    @Test
+    void appendsWakeTheWriterOnlyWhenItHasWork() throws Exception {
+        JournalLayout layout = JournalTestSupport.layout(8, 64 * 1024);
+        RecordingDevice device = new RecordingDevice(JournalTestSupport.deviceBytes(layout), 512);
+        try (JournalWriter w = JournalTestSupport.fresh(
+                device, layout, JournalTestSupport.lazy(), () -> { })) {
+            long seq = 0;
+            for (int i = 0; i < 50; i++) {
+                seq = w.append(List.of(JournalTestSupport.deletion(1, i)));
+            }
+            assertEquals(50, w.stats().appends());
+            assertEquals(1, w.stats().appendWakes(), "one open entry, one wake");
+            w.awaitDurable(seq);
+            assertEquals(seq, w.durableSeq());
+            w.append(List.of(JournalTestSupport.deletion(2, 0)));
+            assertEquals(2, w.stats().appendWakes(), "a new open entry wakes again");
+        }
+    }
+
+    /** An append that fills the open entry wakes the writer, which writes it before the delay. */
+    @Test
+    void anAppendFillingTheEntryWakesTheWriter() throws Exception {
+        JournalLayout layout = JournalTestSupport.layout(8, 64 * 1024);
+        RecordingDevice device = new RecordingDevice(JournalTestSupport.deviceBytes(layout), 512);
+        int closeBytes = 2048;
+        try (JournalWriter w = JournalTestSupport.fresh(
+                device, layout, new JournalWriter.Options(10_000, closeBytes, 2_000), () -> { })) {
+            Random r = new Random(1);
+            w.append(List.of(JournalTestSupport.update(1, 0, 16, r)));
+            w.append(List.of(JournalTestSupport.update(1, 1, closeBytes, r)));
+            assertEquals(2, w.stats().appendWakes());
+            // Bounded: 5 s, half the 10 s write delay that would otherwise close the entry.
+            long deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (w.stats().entriesWritten() == 0 && System.nanoTime() < deadlineNanos) {
+                Thread.sleep(1);
+            }
+            assertEquals(1, w.stats().entriesWritten(), "the full entry was not written");
+        }
+    }
+
     @Test
     void closeLeavesNoWriterThread() throws Exception {
         JournalLayout layout = JournalTestSupport.layout(3, 4 * 1024);
