@@ -1,5 +1,6 @@
 package io.keelfs.journal;
 
+import com.google.common.base.Preconditions;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.keelfs.block.BlockDevice;
 import io.keelfs.error.DeviceIoException;
@@ -12,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The journal's writer thread: closes the open entry when it is due, writes closed entries
  * in seq order, and flushes the device after a batch when anyone needs durability. Entry
- * points: {@link #run}; {@link #pollWork} and {@link #performAndRelease}, which a committer
+ * points: {@link #run}; {@link #takeWork} and {@link #performAndRelease}, which a committer
  * waiting for durability also calls to do the I/O itself when nobody else is doing any
  * (saving the two thread hand-offs a wait through this thread costs).
  *
@@ -60,8 +61,7 @@ final class JournalWriteThread implements Runnable {
                 performAndRelease(work);
             }
         } catch (IOException e) {
-            buffers.fail(new DeviceIoException(
-                    "journal write or flush on " + device.describe(), e));
+            buffers.fail(ioFailed(e));
         } catch (InterruptedException e) {
             buffers.fail(JournalBuffers.interrupted("journal writer thread", e));
         } catch (RuntimeException | Error e) {
@@ -90,9 +90,8 @@ final class JournalWriteThread implements Runnable {
                 continue;
             }
             long nowNanos = System.nanoTime();
-            Work work = pollWork(nowNanos, delayNanos);
+            Work work = takeWork(nowNanos, delayNanos);
             if (work != null) {
-                b.ioBusy = true;
                 return work;
             }
             if (b.closing) {
@@ -108,24 +107,28 @@ final class JournalWriteThread implements Runnable {
     }
 
     /**
-     * The work due now, or null: closes the open entry when it is due, then takes the closed
-     * entries as one batch, or a bare flush when written entries are waited for (or closing).
+     * Takes the work due now, or returns null: closes the open entry when it is due, then
+     * takes the closed entries as one batch, or a bare flush when written entries are waited
+     * for (or closing). Taking work sets {@link JournalBuffers#ioBusy}; the caller is then the
+     * one performer and must call {@link #performAndRelease}. Only with ioBusy clear.
      */
     @GuardedBy("buffers.lock")
-    Work pollWork(long nowNanos, long delayNanos) {
+    Work takeWork(long nowNanos, long delayNanos) {
         JournalBuffers b = buffers;
+        Preconditions.checkState(!b.ioBusy, "journal work taken while another performs");
         if (b.open.hasRecords() && shouldClose(nowNanos, delayNanos)) {
             b.closeOpen();
         }
+        Work work = null;
         if (!b.closed.isEmpty()) {
-            return b.takeBatch();
+            work = b.takeBatch();
+        } else if ((b.flushWantedSeq > b.durableSeq || b.closing)
+                && b.writtenSeq > b.durableSeq) {
+            // Entries written without a flush and now waited for, or closing: a bare flush.
+            work = new Work(List.of(), true, b.writtenSeq, b.writtenLastSeq);
         }
-        // Entries written without a flush and now waited for, or closing: a bare flush.
-        boolean flushWanted = b.flushWantedSeq > b.durableSeq || b.closing;
-        if (flushWanted && b.writtenSeq > b.durableSeq) {
-            return new Work(List.of(), true, b.writtenSeq, b.writtenLastSeq);
-        }
-        return null;
+        b.ioBusy = work != null;
+        return work;
     }
 
     /** Whether the open entry (which has records) is due to be closed now. */
@@ -161,6 +164,11 @@ final class JournalWriteThread implements Runnable {
                 buffers.lock.unlock();
             }
         }
+    }
+
+    /** The error every waiter gets once a journal write or flush failed. */
+    DeviceIoException ioFailed(IOException e) {
+        return new DeviceIoException("journal write or flush on " + device.describe(), e);
     }
 
     /** Does the I/O of one unit of work, without the lock, then publishes the result. */

@@ -349,9 +349,9 @@ public final class JournalWriter implements AutoCloseable {
      * the open entry and writes and flushes the batch itself, on its own thread, instead of
      * waking the writer thread and being woken by it (two thread hand-offs, which cost about
      * as much as the flush on this kind of machine). With others waiting, the writer thread
-     * does it, so that entries appended meanwhile join the batch. Whoever does the I/O holds {@code ioBusy}, so batches
-     * still go out one at a time in seq order, each flush before the next batch's writes.
-     * Waiters arriving meanwhile wait for progress as before and share the next flush.
+     * does it, so that entries appended meanwhile join the batch. Whoever does the I/O holds
+     * {@code ioBusy}, so batches still go out one at a time in seq order, each flush before the
+     * next batch's writes. Waiters arriving meanwhile wait as before and share the next flush.
      *
      * @throws DeviceIoException a journal write or flush failed, or took over
      *     {@link #IO_WAIT_MS_MAX}
@@ -371,12 +371,11 @@ public final class JournalWriter implements AutoCloseable {
             // waiter leads: with others waiting, the writer thread's batch is larger.
             while (b.durableSeq < seq && b.durableWaiters == 0 && b.failure == null
                     && !b.ioBusy && !b.closing) {
-                JournalWriteThread.Work work = writeThread.pollWork(System.nanoTime(),
+                JournalWriteThread.Work work = writeThread.takeWork(System.nanoTime(),
                         TimeUnit.MILLISECONDS.toNanos(options.writeDelayMs()));
                 if (work == null) {
                     break;
                 }
-                b.ioBusy = true;
                 b.inlineBatches++;
                 performInline(work);
             }
@@ -402,8 +401,7 @@ public final class JournalWriter implements AutoCloseable {
         try {
             writeThread.performAndRelease(work);
         } catch (IOException e) {
-            buffers.fail(new DeviceIoException(
-                    "journal write or flush on " + device.describe(), e));
+            buffers.fail(writeThread.ioFailed(e));
         } catch (RuntimeException e) {
             buffers.fail(new InconsistentException("journal write by a committer failed: " + e));
             throw e;
